@@ -1,0 +1,108 @@
+"""The ``pubdb`` command line: a click group whose commands load only when used.
+
+Commands live one group per module under ``pubdb/cli/``. To add one, write the module and add
+a line to ``COMMANDS`` (name -> "module:attribute"); ``pubdb --help`` then lists it without
+importing it, which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from pubdb import __version__
+
+COMMANDS: dict[str, str] = {
+    "init": "pubdb.cli.db:init",
+    "db": "pubdb.cli.db:db",
+}
+
+# Short help shown by `pubdb --help` without importing the command modules.
+SHORT_HELP: dict[str, str] = {
+    "init": "Create or upgrade the database; print its location and schema revision.",
+    "db": "Database maintenance: upgrade, current revision.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module on first use and maps domain errors to exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pubdb.errors import PubdbError
+
+        try:
+            return super().invoke(ctx)
+        except PubdbError as exc:
+            raise click.ClickException(exc.message) from exc
+
+
+class AppContext:
+    """What every command gets: the database location, opened on first use."""
+
+    def __init__(self, db_option: str | None) -> None:
+        self.db_option = db_option
+        self._store: Any = None
+
+    @property
+    def location(self) -> str:
+        from pubdb.config import resolve_db_location
+
+        return resolve_db_location(self.db_option)
+
+    def store(self) -> Any:
+        """The open, migrated :class:`pubdb.store.Store`."""
+        if self._store is None:
+            from pubdb.store import open_store
+
+            self._store = open_store(self.location)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_option",
+    metavar="PATH_OR_URL",
+    help="Database: a SQLite file path or a SQLAlchemy URL "
+    "(default: $PUBDB_DB, else pubdb.sqlite in the user's application folder).",
+)
+@click.version_option(__version__, prog_name="pubdb", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db_option: str | None) -> None:
+    """pubdb: your publications in one database, exported as a CV list or clean BibTeX."""
+    app = AppContext(db_option)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def main() -> None:
+    cli(prog_name="pubdb")
