@@ -16,7 +16,13 @@ venv: $(BIN)/python
 demo: venv
 	$(BIN)/python -m pip install --quiet -e .
 	rm -rf .demo && mkdir -p .demo
-	$(PUBDB) init
+	$(PUBDB) import bib/*.bib
+	$(PUBDB) owner set "Zhengchun Liu"
+	$(PUBDB) tag title ml-systems "Papers on Machine Learning and Systems"
+	$(PUBDB) tag title ai-science "Papers on AI/HPC for Science"
+	$(PUBDB) tag order ml-systems ai-science
+	$(PUBDB) award list
+	$(PUBDB) export --format markdown --style cv --group-by tag
 
 test: venv
 	$(BIN)/python -m pip install --quiet -e '.[test]'

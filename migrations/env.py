@@ -13,9 +13,16 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from pubdb.model import Base
+from pubdb.query import FTS_TABLE
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
+    """Autogenerate ignores the title search index (revision 0002): the FTS5 table and its
+    shadow tables are not models."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
 def _configure_and_run(connection) -> None:
@@ -25,6 +32,7 @@ def _configure_and_run(connection) -> None:
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

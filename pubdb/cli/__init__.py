@@ -17,12 +17,32 @@ from pubdb import __version__
 COMMANDS: dict[str, str] = {
     "init": "pubdb.cli.db:init",
     "db": "pubdb.cli.db:db",
+    "import": "pubdb.cli.importing:import_",
+    "owner": "pubdb.cli.annotate:owner",
+    "mark": "pubdb.cli.annotate:mark",
+    "award": "pubdb.cli.annotate:award",
+    "tag": "pubdb.cli.annotate:tag",
+    "list": "pubdb.cli.papers:list_papers",
+    "show": "pubdb.cli.papers:show",
+    "venue": "pubdb.cli.venue:venue",
+    "export": "pubdb.cli.export:export",
 }
 
 # Short help shown by `pubdb --help` without importing the command modules.
 SHORT_HELP: dict[str, str] = {
     "init": "Create or upgrade the database; print its location and schema revision.",
     "db": "Database maintenance: upgrade, current revision.",
+    "import": "Import .bib files (`-` is standard input); report what was added or merged.",
+    "owner": "Who the CV belongs to: the author shown in bold.",
+    "mark": "Mark an author of a paper as student, equal contribution or corresponding.",
+    "award": "Awards of papers and the CV's award summary line.",
+    "tag": "Tags of papers, their section titles and order.",
+    "list": "List papers matching a query: terms are ANDed, e.g. venue:SIGMOD year:2019..2021 "
+    "author:kraska.",
+    "show": "Show one paper in full: fields, authors with marks, venue, awards, tags, aliases, "
+    "sources.",
+    "venue": "Venues: list them with paper counts, show one, add one, alias a text, merge two.",
+    "export": "Write papers as a CV list (markdown, latex, html, text), CSL-JSON or BibTeX.",
 }
 
 

@@ -1,0 +1,155 @@
+"""`pubdb export [QUERY]...`: write the matching papers as a CV list, CSL-JSON or BibTeX."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from pubdb.cli import AppContext
+
+# Kept equal to pubdb.render's tuples by a test (importing pubdb.render here would load Jinja2
+# just to print `pubdb export --help`).
+FORMATS = ("bibtex", "markdown", "latex", "html", "text", "csl-json")
+STYLES = ("cv", "plain")
+GROUP_BY = ("none", "year", "type", "tag")
+NUMBERING = ("forward", "reverse", "continuous", "none")
+ORDERS = ("year", "date")
+
+EXPORT_HELP = """\
+Write papers as a CV list (markdown, latex, html, text), CSL-JSON or BibTeX.
+
+QUERY selects the papers (all papers when none is given).
+
+\b
+Formats: bibtex (clean entries; import reads them back unchanged), markdown, latex
+(an enumerate per group; --standalone for a whole document), html (a fragment with
+classes pub-list, pub, author owner, title, venue, award), text, csl-json (pandoc
+citeproc, Zotero).
+
+\b
+The cv style is the CV form: owner in bold, * student co-author, † equal contribution,
+‡ corresponding author, venue shorthand (SIGMOD'24, XLOOP@SC'21), awards; plain is a
+compact list without them. --group-by tag makes one section per tag, titled and ordered
+with `pubdb tag title` / `pubdb tag order`. Within a group papers go newest year first,
+in import order within a year (--order date: by month, then title). --template FILE
+renders your own Jinja2 template with the same `document` (see the README).
+
+\b
+Query terms are those of `pubdb list`, e.g. tag:ml-systems year:2019.. -venue:arXiv.
+"""
+
+
+@click.command(
+    "export",
+    help=EXPORT_HELP,
+    context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]},
+)
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True,
+    help="Output format (see above).",
+)  # fmt: skip
+@click.option(
+    "--style", type=click.Choice(STYLES), default="cv", show_default=True,
+    help="cv: the CV form with marks and awards; plain: a compact list.",
+)  # fmt: skip
+@click.option(
+    "--group-by", type=click.Choice(GROUP_BY), default="none", show_default=True,
+    help="Sections: none, one per year, per kind (journal, conference...) or per tag.",
+)  # fmt: skip
+@click.option(
+    "--numbering", type=click.Choice(NUMBERING), default="forward", show_default=True,
+    help="Restart at 1 per group (forward), count down (reverse), run on (continuous), none.",
+)  # fmt: skip
+@click.option(
+    "--order", type=click.Choice(ORDERS), default="year", show_default=True,
+    help="Within a group: newest year first in import order (year), or by date and title.",
+)  # fmt: skip
+@click.option("--highlight", metavar="AUTHOR", help="Bold this author instead of the owner.")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Your own Jinja2 template (markdown, latex, html or text escaping).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Write to FILE (replaced whole, never half-written) instead of standard output.",
+)  # fmt: skip
+@click.option("--latex-escape", is_flag=True, help="bibtex: write ASCII LaTeX, not UTF-8.")
+@click.option("--standalone", is_flag=True, help="latex/html: a whole document, not a fragment.")
+@click.pass_context
+def export(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    fmt: str,
+    style: str,
+    group_by: str,
+    numbering: str,
+    order: str,
+    highlight: str | None,
+    template: Path | None,
+    output: Path | None,
+    latex_escape: bool,
+    standalone: bool,
+) -> None:
+    if "-h" in query:
+        click.echo(ctx.get_help())
+        ctx.exit()
+    for term in query:
+        if term.startswith("--"):
+            raise click.NoSuchOption(term.split("=", 1)[0], ctx=ctx)
+    from pubdb.export_service import ExportOptions, export
+
+    options = ExportOptions(
+        fmt=fmt,
+        style=style,
+        group_by=group_by,
+        numbering=numbering,
+        order=order,
+        highlight=highlight,
+        template=template,
+        latex_escape=latex_escape,
+        standalone=standalone,
+    )
+    app = ctx.find_object(AppContext)
+    assert app is not None
+    with app.store().transaction() as session:
+        text = export(session, query, options)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to a temporary file beside ``path``, then rename it over it."""
+    from pubdb.errors import InputError
+
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", path=str(path)) from exc
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temp, _mode_for(path))
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", path=str(path)) from exc
+
+
+def _mode_for(path: Path) -> int:
+    """The file's current permissions, or what a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -1,0 +1,752 @@
+"""Read a .bib file into normalised ``BibRecord``s and a list of problems: ``read_bibtex``.
+
+Nothing the file holds is silently lost: every entry-like block (``@type{...}`` or
+``@type(...)`` other than ``@string``/``@preamble``/``@comment``) ends as exactly one record or
+exactly one ``ReadProblem`` with severity ``error`` and kind ``entry`` (see ``failed``), so
+
+    entry_count == len(records) + len(failed)            (the accounting rule)
+
+Warnings say what was changed or guessed on the way and never count as failures.
+
+The pipeline, in this order (each step needs the one before it):
+
+1. Bytes -> text (``_bibtex_text``): UTF-8 with or without BOM, else the encoding the file
+   declares, else cp1252, else Latin-1, with a warning naming the encoding; ``encoding=``
+   overrides. Binary data, and text without any ``@`` block that is more than blank or
+   ``%`` comment lines, raise ``InputError`` (one line: path and what is wrong).
+2. Split: bibtexparser's splitter alone (``parse_string(..., parse_stack=[])``). None of its
+   middlewares run: its string resolver does not evaluate ``#``, its LaTeX decoder costs
+   ~3 ms an entry and decodes author lists before they are split (``{Barnes and Noble}``
+   would break), and its duplicate checks compare keys case-sensitively. Large texts are cut
+   into chunks at lines that start with ``@type{`` - where bibtexparser itself always starts
+   a new block, so the result does not depend on the cut - and worker processes run steps
+   2-6 on chunks while this process runs steps 7-12 on the chunks before (``_read_chunks``).
+3. Unwrap what bibtexparser set aside: ``DuplicateFieldKeyBlock`` and
+   ``DuplicateBlockKeyBlock`` go back to their entries (steps 6 and 7 decide, with BibTeX's
+   rules); a ``ParsingFailedBlock`` becomes an error with its line and reason.
+4. ``@string``: evaluated in file order (a value may use earlier macros and ``#``); a
+   redefinition applies from its line on (warning).
+5. Field names lower-cased (BibTeX ignores their case); values evaluated: delimiters removed,
+   macros and ``#`` resolved, ``jan``..``dec`` built in, whitespace runs collapsed. This comes
+   before 6 (``Title`` and ``title`` are the same field) and before 8 (the parent's values).
+6. Repeated field: the first value wins, as in BibTeX; a different later value is kept as
+   ``<name>_2`` (``_3``...), an identical one dropped; a warning either way.
+7. Repeated key (case-insensitive, as BibTeX compares them): the first entry wins, as in
+   BibTeX and biber; each later one is an error "duplicate key ... (first at line N)" carrying
+   its raw text (``ReadProblem.raw``), so a caller can still show or import it.
+8. ``crossref``: a child gets every parent field it lacks (the parent's ``title`` as its
+   ``booktitle``), except fields that describe only the parent itself (``_NOT_INHERITED``);
+   order in the file does not matter, chains are followed, the ``crossref`` field is kept.
+   This precedes 9-11 so inherited values are parsed and decoded like the child's own.
+9. Month and year to int (``_bibtex_values``; odd values also kept as text in ``fields``).
+10. Names split, then decoded (``names.parse_name_list``); marks from ``author+an``.
+11. Field decoding, only for the fields that are stored as text (``_bibtex_record``):
+    ``textnorm.latex_to_unicode`` is cached, so repeated venues cost nothing.
+12. Entries without a key get ``{family}{year}{firstword}`` (lower-case ASCII, ``a``, ``b``...
+    appended on a clash with any key of the file), with a warning.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import logging
+import multiprocessing
+import os
+import re
+import sys
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import bibtexparser
+from bibtexparser.model import (
+    Block,
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ExplicitComment,
+    ImplicitComment,
+    ParsingFailedBlock,
+    Preamble,
+    String,
+)
+
+from pubdb.errors import InputError
+from pubdb.records import BibRecord, SourceRef
+from pubdb.textnorm import fold
+
+from ._bibtex_record import normalise_entry
+from ._bibtex_text import decode_bytes
+from ._bibtex_values import StringTable, collapse, evaluate
+
+__all__ = ["BibtexReadResult", "ReadProblem", "read_bibtex"]
+
+# bibtexparser logs each block it cannot parse; those become ReadProblems here instead.
+_splitter_log = logging.getLogger("bibtexparser.splitter")
+_splitter_log.addHandler(logging.NullHandler())
+_splitter_log.propagate = False
+
+STDIN_LABEL = "<stdin>"
+# Where bibtexparser always starts a new block: `@type{` or `@type(` at the start of a line.
+_LINE_BLOCK_START = re.compile(r"^[ \t]*@\w*[ \t]*[{(]", re.MULTILINE)
+# bibtexparser takes any block type starting with "string" as a @string (likewise below).
+_STRING_START = re.compile(r"@string\w*[ \t]*[{(]", re.IGNORECASE)
+_BLOCK_TYPE = re.compile(r"^\s*@\s*(\w*)\s*[{(]\s*([^,\s{}()=\"]*)")
+_CHUNK_CHARS = 1 << 19
+_PARALLEL_MIN_CHARS = 1 << 21
+_MAX_WORKERS = 4
+
+_NOT_INHERITED = frozenset(
+    {
+        "crossref", "xref", "ids", "title", "shorttitle", "subtitle", "titleaddon",
+        "doi", "url", "urldate", "eprint", "eprinttype", "archiveprefix", "primaryclass",
+        "pages", "abstract", "note", "keywords", "award", "award_name", "selected", "file",
+        "annote", "annotation", "pdf", "preview", "bibtex_show", "html", "code", "slides",
+    }
+)  # fmt: skip
+_REPEAT_SUFFIX = re.compile(r"_\d+$")
+_KEY_STOPWORDS = frozenset(
+    {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "from", "at", "by"}
+)
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """Something about the input a user should know: where, which entry, what happened.
+
+    ``kind`` says what the problem is about: ``entry``, ``string``, ``preamble``, ``comment``
+    or ``file``. An ``error`` of kind ``entry`` means that entry is not among the records
+    (``raw`` then holds its text); every other problem leaves the records complete.
+    """
+
+    path: str
+    line: int | None
+    key: str
+    reason: str
+    severity: Severity = "warning"
+    kind: str = "entry"
+    raw: str = ""
+
+    @property
+    def fails_entry(self) -> bool:
+        return self.severity == "error" and self.kind == "entry"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        key = f"[{self.key}] " if self.key else ""
+        return f"{where}: {self.severity}: {key}{self.reason}"
+
+
+@dataclass
+class BibtexReadResult:
+    """What one .bib file held: records, problems, and the file-level blocks.
+
+    ``entry_count`` counts every entry-like block in the file, read or not; it always equals
+    ``len(records) + len(failed)``. ``strings`` maps each ``@string`` name (as first written)
+    to its last value; ``preamble`` and ``comments`` are in file order (``comments`` holds
+    ``@comment`` bodies and the free text between entries).
+    """
+
+    path: str
+    records: list[BibRecord]
+    problems: list[ReadProblem]
+    preamble: list[str]
+    comments: list[str]
+    strings: dict[str, str]
+    encoding: str
+    entry_count: int
+
+    @property
+    def failed(self) -> list[ReadProblem]:
+        """One error per entry that is not among the records."""
+        return [problem for problem in self.problems if problem.fails_entry]
+
+    @property
+    def errors(self) -> list[ReadProblem]:
+        return [problem for problem in self.problems if problem.severity == "error"]
+
+    @property
+    def warnings(self) -> list[ReadProblem]:
+        return [problem for problem in self.problems if problem.severity == "warning"]
+
+
+# --------------------------------------------------------------------------------------------
+# Splitting
+# --------------------------------------------------------------------------------------------
+
+
+def _drop_traceback(error: BaseException | None) -> None:
+    """A failed block's exception holds the splitter's frame, which holds every block of the
+    chunk: a reference cycle that would keep the chunk alive while the collector is off."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__context__ or error.__cause__
+
+
+def _split(text: str, lookahead: str = "") -> list[tuple[Block, int]]:
+    """bibtexparser's blocks with a line offset each (0 unless the splitter had to be retried).
+
+    ``lookahead`` is the start of the next chunk's first block (``@misc{``): appended, it makes
+    an unclosed last entry fail exactly as in the whole file ("Unexpected block start"), and
+    the stub block it starts is dropped. If bibtexparser raises (a bug on some odd input), the
+    text is split again one block at a time so only the block that triggers it is lost.
+    """
+    try:
+        blocks = bibtexparser.parse_string(text + lookahead, parse_stack=[]).blocks
+    except Exception:  # any splitter crash: retry block by block below
+        pass
+    else:
+        for block in blocks:
+            if isinstance(block, ParsingFailedBlock):
+                _drop_traceback(block.error)
+        if lookahead:
+            last_line = text.count("\n")
+            blocks = [block for block in blocks if (block.start_line or 0) < last_line]
+        return [(block, 0) for block in blocks]
+    pieces: list[tuple[Block, int]] = []
+    starts = [m.start() for m in _LINE_BLOCK_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(text))
+    line = 0
+    for begin, end in itertools.pairwise(starts):
+        piece = text[begin:end]
+        try:
+            blocks = bibtexparser.parse_string(piece, parse_stack=[]).blocks
+            pieces.extend((block, line) for block in blocks)
+        except Exception as exc:  # the block that crashes the splitter fails alone
+            _drop_traceback(exc)
+            failed = ParsingFailedBlock(error=exc, start_line=0, raw=piece.rstrip())
+            pieces.append((failed, line + piece[: len(piece) - len(piece.lstrip())].count("\n")))
+        line += piece.count("\n")
+    return pieces
+
+
+class _Chunk(NamedTuple):
+    start: int
+    end: int
+    line: int  # lines before ``start``
+    lookahead: str  # the next chunk's ``@type{`` (see ``_split``), "" for the last chunk
+
+
+def _chunk_bounds(text: str) -> list[_Chunk]:
+    """Chunks of about ``_CHUNK_CHARS``, cut only where a line starts with ``@type{``."""
+    bounds: list[_Chunk] = []
+    start, line, size = 0, 0, len(text)
+    while start < size:
+        match = _LINE_BLOCK_START.search(text, start + _CHUNK_CHARS)
+        end = match.start() if match else size
+        bounds.append(_Chunk(start, end, line, match.group() if match else ""))
+        line += text.count("\n", start, end)
+        start = end
+    return bounds
+
+
+# --------------------------------------------------------------------------------------------
+# Per-chunk processing (runs in worker processes for large files)
+# --------------------------------------------------------------------------------------------
+
+
+# Items of a chunk's result: plain tuples, so they cross process boundaries cheaply.
+_ENTRY, _FAILED, _PREAMBLE, _COMMENT = range(4)
+
+
+def _block_kind(raw: str) -> tuple[str, str]:
+    """(kind, key) guessed from a block's raw text: kind is entry/string/preamble/comment."""
+    match = _BLOCK_TYPE.match(raw or "")
+    if not match:
+        return "entry", ""
+    kind = match.group(1).lower()
+    for special in ("string", "preamble", "comment"):
+        if kind.startswith(special):
+            return special, ""
+    return "entry", match.group(2)
+
+
+def _failure_reason(error: Exception) -> str:
+    reason = getattr(error, "abort_reason", None) or getattr(error, "message", None)
+    if not reason:
+        reason = f"{type(error).__name__}: {error}"
+    return "cannot parse: " + collapse(str(reason)).replace("`", "'")
+
+
+def _evaluate_fields(
+    entry: Entry, line: int, strings: StringTable, warn: Callable[[str], None]
+) -> dict[str, str]:
+    """Steps 5 and 6: lower-case names, evaluated values, repeated fields resolved."""
+    fields: dict[str, str] = {}
+    for bib_field in entry.fields:
+        name = bib_field.key.strip().lower()
+        value, issues = evaluate(bib_field.value, strings, line)
+        for issue in issues:
+            warn(f"field {name or '?'}: {issue}")
+        if not name:
+            warn(f"a value without a field name was ignored: {value!r}")
+            continue
+        if name not in fields:
+            fields[name] = value
+        elif fields[name] == value:
+            warn(f"field {name} repeated with the same value; one kept")
+        else:
+            number = 2
+            while f"{name}_{number}" in fields:
+                number += 1
+            fields[f"{name}_{number}"] = value
+            warn(f"field {name} repeated: the first value is used, the later one kept as "
+                 f"{name}_{number}")  # fmt: skip
+    return fields
+
+
+def _split_chunk(
+    text: str,
+    line_offset: int,
+    strings: StringTable,
+    blocks: list[tuple[Block, int]] | None = None,
+    lookahead: str = "",
+) -> tuple[list[tuple], int]:
+    """Steps 2, 3, 5 and 6 for one chunk (worker processes run this for large files).
+
+    Returns the chunk's items in file order and how many ``@`` blocks it had.
+    """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: the collector would only cost time
+    try:
+        if blocks is None:
+            blocks = _split(text, lookahead)
+        items: list[tuple] = []
+        count = 0
+        for block, extra in blocks:
+            line = (block.start_line or 0) + line_offset + extra + 1
+            if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
+                block = block.ignore_error_block
+            if not isinstance(block, ImplicitComment):
+                count += 1
+            if isinstance(block, Entry):
+                issues: list[str] = []
+                fields = _evaluate_fields(block, line, strings, issues.append)
+                entry_type = block.entry_type.lower()
+                items.append((_ENTRY, line, block.key.strip(), entry_type, block.raw or "",
+                              fields, issues))  # fmt: skip
+            elif isinstance(block, ParsingFailedBlock):
+                kind, key = _block_kind(block.raw or "")
+                reason = _failure_reason(block.error)
+                items.append((_FAILED, line, key, kind, reason, block.raw or ""))
+            elif isinstance(block, Preamble):
+                value, issues = evaluate(block.value, strings, line)
+                items.append((_PREAMBLE, line, value, issues))
+            elif isinstance(block, ExplicitComment | ImplicitComment) and block.comment.strip():
+                items.append((_COMMENT, line, block.comment))
+            # String blocks were read before the chunks (``_read_strings``).
+        return items, count
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------------------------
+# Whole-file steps: strings, duplicate keys, crossref, normalising, generated keys
+# --------------------------------------------------------------------------------------------
+
+
+def _read_strings(
+    chunks: list[tuple[list[tuple[Block, int]], int]], path: str, problems: list[ReadProblem]
+) -> StringTable:
+    table = StringTable()
+    for blocks, line_offset in chunks:
+        for block, extra in blocks:
+            if isinstance(block, DuplicateBlockKeyBlock):
+                block = block.ignore_error_block
+            if not isinstance(block, String):
+                continue
+            line = (block.start_line or 0) + line_offset + extra + 1
+            name = block.key.strip()
+            value, issues = evaluate(block.value, table, line, strip=False)
+            for issue in issues:
+                problems.append(ReadProblem(path, line, name, f"@string: {issue}", kind="string"))
+            previous = table.define(name, line, value)
+            if previous is not None:
+                problems.append(ReadProblem(
+                    path, line, name,
+                    f"@string {name} redefined (first at line {previous}); "
+                    "the new value applies from here on", kind="string",
+                ))  # fmt: skip
+    return table
+
+
+@dataclass
+class _Slot:
+    """One accepted entry on its way to a record (``fields`` kept only while needed)."""
+
+    line: int
+    key: str
+    entry_type: str
+    raw: str
+    fields: dict[str, str] | None
+    problems: list[ReadProblem]
+    record: BibRecord | None = None
+    failed: ReadProblem | None = None
+
+
+class _Assembler:
+    """Consumes chunk items in file order: steps 7-12 and the file-level lists."""
+
+    def __init__(self, path: str, strings: StringTable, problems: list[ReadProblem]) -> None:
+        self.path = path
+        self.strings = strings
+        self.problems = problems
+        self.slots: list[_Slot] = []
+        self.by_key: dict[str, _Slot] = {}
+        self.deferred: list[_Slot] = []
+        self.preamble: list[str] = []
+        self.comments: list[str] = []
+        self.entry_count = 0
+        self.blocks = 0
+        self._parent_cache: dict[int, dict[str, str]] = {}
+        self._cycle: list[str] | None = None
+
+    def feed(self, items: list[tuple], blocks: int) -> None:
+        self.blocks += blocks
+        path = self.path
+        for item in items:
+            tag = item[0]
+            if tag == _ENTRY:
+                self._entry(*item[1:])
+            elif tag == _FAILED:
+                _tag, line, key, kind, reason, raw = item
+                severity: Severity = "warning" if kind == "comment" else "error"
+                self.problems.append(ReadProblem(path, line, key, reason, severity, kind, raw))
+                if kind == "entry":
+                    self.entry_count += 1
+            elif tag == _PREAMBLE:
+                _tag, line, value, issues = item
+                self.preamble.append(value)
+                self.problems.extend(
+                    ReadProblem(path, line, "", f"@preamble: {issue}", kind="preamble")
+                    for issue in issues
+                )
+            else:
+                self.comments.append(item[2])
+
+    def _entry(self, line, key, entry_type, raw, fields, issues) -> None:
+        self.entry_count += 1
+        folded = key.lower()
+        if key:
+            first = self.by_key.get(folded)
+            if first is not None:
+                same = "".join(first.raw.split()) == "".join(raw.split())
+                spelled = "" if first.key == key else f" as {first.key!r}"
+                self.problems.append(ReadProblem(
+                    self.path, line, key,
+                    f"duplicate key {key!r} (first at line {first.line}{spelled}"
+                    f"{', identical entry' if same else ''}); this entry was not imported",
+                    "error", raw=raw,
+                ))  # fmt: skip
+                return
+        problems = [ReadProblem(self.path, line, key, issue) for issue in issues]
+        slot = _Slot(line, key, entry_type, raw, fields, problems)
+        if key:
+            self.by_key[folded] = slot
+        self.slots.append(slot)
+        if "crossref" in fields:
+            self.deferred.append(slot)
+        else:
+            self._normalise(slot, fields)
+
+    def _normalise(self, slot: _Slot, fields: dict[str, str]) -> None:
+        def warn(reason: str) -> None:
+            slot.problems.append(ReadProblem(self.path, slot.line, slot.key, reason))
+
+        try:
+            source = SourceRef(self.path, slot.line, slot.raw)
+            slot.record = normalise_entry(slot.key, slot.entry_type, fields, source, warn)
+        except Exception as exc:  # one odd entry must not abort the file
+            slot.failed = ReadProblem(
+                self.path, slot.line, slot.key,
+                f"cannot normalise entry ({type(exc).__name__}: {exc})", "error", raw=slot.raw,
+            )  # fmt: skip
+        slot.fields = None
+
+    def _fields_of(
+        self, slot: _Slot, stack: tuple[str, ...]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """A crossref target's own evaluated fields, and those plus what it inherits itself."""
+        if slot.fields is not None:
+            return slot.fields, self._inherit(slot, stack)
+        cached = self._parent_cache.get(id(slot))
+        if cached is None:
+            cached = {}
+            for block, _extra in _split(slot.raw):
+                if isinstance(block, DuplicateFieldKeyBlock):
+                    block = block.ignore_error_block
+                if isinstance(block, Entry):
+                    cached = _evaluate_fields(block, slot.line, self.strings, lambda _r: None)
+                    break
+            self._parent_cache[id(slot)] = cached
+        return cached, cached
+
+    def _inherit(self, slot: _Slot, stack: tuple[str, ...] = ()) -> dict[str, str]:
+        """Step 8: the child's fields plus what it inherits through ``crossref``.
+
+        ``stack`` holds the children being resolved above this one (to stop at cycles); only
+        the outermost call reports, so each child gets at most one warning.
+        """
+        fields = slot.fields or {}
+        target = fields.get("crossref", "").strip()
+        parent = self.by_key.get(target.lower())
+        if not stack:
+            self._cycle = None
+        if parent is None:
+            if not stack:
+                slot.problems.append(ReadProblem(
+                    self.path, slot.line, slot.key,
+                    f"crossref {target!r} is not an entry of this file; nothing inherited",
+                ))  # fmt: skip
+            return fields
+        if parent is slot or slot.key.lower() in stack:
+            self._cycle = self._cycle or [*stack, slot.key.lower()]
+            if parent is slot:
+                self._cycle.append(slot.key.lower())
+            self._report_cycle(slot, stack)
+            return fields
+        own, inherited = self._fields_of(parent, (*stack, slot.key.lower()))
+        merged = dict(fields)
+        if not merged.get("booktitle"):
+            booktitle = own.get("booktitle") or own.get("title") or inherited.get("booktitle")
+            if booktitle:
+                merged["booktitle"] = booktitle
+        for name, value in inherited.items():
+            if (
+                name not in merged
+                and name not in _NOT_INHERITED
+                and not name.endswith("+an")
+                and not _REPEAT_SUFFIX.search(name)
+            ):
+                merged[name] = value
+        self._report_cycle(slot, stack)
+        return merged
+
+    def _report_cycle(self, slot: _Slot, stack: tuple[str, ...]) -> None:
+        if not stack and self._cycle:
+            chain = " -> ".join(self._cycle)
+            slot.problems.append(ReadProblem(
+                self.path, slot.line, slot.key,
+                f"crossref cycle ({chain}); inherited up to where it repeats",
+            ))  # fmt: skip
+
+    def finish(self) -> list[BibRecord]:
+        resolved = [(slot, self._inherit(slot)) for slot in self.deferred]
+        for slot, fields in resolved:
+            self._normalise(slot, fields)
+        taken = set(self.by_key)
+        records: list[BibRecord] = []
+        for slot in self.slots:
+            if slot.failed is not None:
+                self.problems.append(slot.failed)
+                continue
+            self.problems.extend(slot.problems)
+            record = slot.record
+            assert record is not None
+            if not record.key:
+                record.key = _generated_key(record, taken)
+                self.problems.append(ReadProblem(
+                    self.path, slot.line, record.key,
+                    f"entry has no cite key; generated {record.key!r}",
+                ))  # fmt: skip
+            taken.add(record.key.lower())
+            records.append(record)
+        return records
+
+
+def _generated_key(record: BibRecord, taken: set[str]) -> str:
+    person = record.authors[0].name if record.authors else None
+    if person is None and record.editors:
+        person = record.editors[0]
+    family = "".join(_KEY_WORD.findall(fold(person.family))) if person else ""
+    words = [w for w in _KEY_WORD.findall(fold(record.title)) if w not in _KEY_STOPWORDS]
+    base = f"{family or 'anon'}{record.year or ''}{words[0] if words else ''}"
+    key, suffix = base, 0
+    while key in taken:
+        key = base + (chr(ord("a") + suffix) if suffix < 26 else str(suffix))
+        suffix += 1
+    return key
+
+
+def _process_count(workers: int | None, size: int) -> int:
+    """Processes to use, this one included: ``workers``, else one per CPU for large texts."""
+    if workers is not None:
+        return max(1, workers)
+    if size < _PARALLEL_MIN_CHARS:
+        return 1
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, _MAX_WORKERS))
+
+
+def _start_pool(count: int) -> ProcessPoolExecutor | None:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    try:
+        # Forked from a parent whose collector is off (read_bibtex): switch it back on.
+        return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=gc.enable)
+    except (OSError, ValueError, NotImplementedError):  # no processes here: work in this one
+        return None
+
+
+def _read_chunks(
+    text: str, path: str, workers: int | None, problems: list[ReadProblem]
+) -> _Assembler:
+    """Split the text (with worker processes when large) and feed the chunks in file order.
+
+    This process normalises chunk i (steps 7-11) while the workers split the chunks after it
+    (steps 2-6); whenever the next chunk is not ready it splits one from the end of the queue
+    itself, so the work balances on any number of CPUs. At most ``2 * workers`` chunks are
+    in flight, so memory stays bounded. Without processes (or if one dies) it all runs here.
+    """
+    bounds = _chunk_bounds(text)
+    presplit = {
+        index: _split(text[chunk.start : chunk.end], chunk.lookahead)
+        for index, chunk in enumerate(bounds)
+        if _STRING_START.search(text, chunk.start, chunk.end)
+    }
+    strings = _read_strings(
+        [(presplit[i], bounds[i].line) for i in sorted(presplit)], path, problems
+    )
+    assembler = _Assembler(path, strings, problems)
+    pending = deque(i for i in range(len(bounds)) if i not in presplit)
+    count = _process_count(workers, len(text)) - 1
+    pool = _start_pool(count) if count > 0 and len(pending) > 2 else None
+    futures: dict[int, Future] = {}
+    done: dict[int, tuple[list[tuple], int]] = {}
+
+    def split_here(index: int) -> tuple[list[tuple], int]:
+        chunk = bounds[index]
+        return _split_chunk(
+            text[chunk.start : chunk.end], chunk.line, strings, presplit.get(index),
+            chunk.lookahead,
+        )  # fmt: skip
+
+    try:
+        for index in range(len(bounds)):
+            while pool is not None and len(futures) < 2 * count and pending:
+                ahead = pending.popleft()
+                chunk = bounds[ahead]
+                futures[ahead] = pool.submit(
+                    _split_chunk, text[chunk.start : chunk.end], chunk.line, strings, None,
+                    chunk.lookahead,
+                )  # fmt: skip
+            future = futures.pop(index, None)
+            if future is not None:
+                while not future.done() and pending:
+                    stolen = pending.pop()
+                    done[stolen] = split_here(stolen)
+                try:
+                    done[index] = future.result()
+                except BrokenProcessPool:  # a worker died: finish in this process
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pending.extendleft(sorted(futures, reverse=True))
+                    pool, futures = None, {}
+            if index not in done:
+                if index in pending:
+                    pending.remove(index)
+                done[index] = split_here(index)
+            assembler.feed(*done.pop(index))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return assembler
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------
+
+
+def _read_source(source: str | Path, label: str) -> bytes:
+    if str(source) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a directory, not a .bib file", path=label) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", path=label) from None
+
+
+def _only_comment_lines(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("%") for line in text.splitlines())
+
+
+def read_bibtex(
+    source: str | Path,
+    *,
+    text: str | bytes | None = None,
+    encoding: str | None = None,
+    workers: int | None = None,
+) -> BibtexReadResult:
+    """Read one .bib file (``"-"``: standard input) into records and problems.
+
+    ``text`` gives the content instead of reading ``source`` (``source`` then only names it;
+    the CLI passes what it read from stdin with ``source="-"``); ``bytes`` go through
+    encoding detection like a file, ``str`` is used as is. ``encoding`` overrides detection.
+    ``workers``: processes to use, this one included (None: one per CPU, at most 4, for texts
+    over 2 MB; 1: no worker processes). The result does not depend on it.
+
+    Raises ``InputError`` for an unreadable file, binary data, an encoding that does not fit,
+    or text that holds no ``@`` block at all. Everything else is reported in the result.
+    """
+    label = STDIN_LABEL if str(source) == "-" else str(source)
+    problems: list[ReadProblem] = []
+    if isinstance(text, str):
+        content = text.removeprefix("\ufeff")
+        used_encoding = encoding or "utf-8"
+        if "\x00" in content[:65536]:
+            raise InputError("not a BibTeX file (binary data)", path=label)
+    else:
+        data = text if isinstance(text, bytes) else _read_source(source, label)
+        decoded = decode_bytes(data, label, encoding)
+        del data, text  # the bytes are not needed any more: free them before the big part
+        content, used_encoding = decoded.text, decoded.encoding
+        if decoded.warning:
+            problems.append(
+                ReadProblem(label, decoded.warning_line, "", decoded.warning, kind="file")
+            )
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # see _process_chunk; restored before returning
+    try:
+        return _read_text(content, label, used_encoding, workers, problems)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _read_text(
+    content: str, label: str, used_encoding: str, workers: int | None, problems: list[ReadProblem]
+) -> BibtexReadResult:
+    assembler = _read_chunks(content, label, workers, problems)
+    if not assembler.blocks and content.strip() and not _only_comment_lines(content):
+        raise InputError("not a BibTeX file (no @entry found)", path=label)
+    records = assembler.finish()
+    problems.sort(key=lambda problem: problem.line or 0)
+    return BibtexReadResult(
+        path=label,
+        records=records,
+        problems=problems,
+        preamble=assembler.preamble,
+        comments=assembler.comments,
+        strings=assembler.strings.final(),
+        encoding=used_encoding,
+        entry_count=assembler.entry_count,
+    )

@@ -1,0 +1,363 @@
+"""Person names: BibTeX splitting, decoding, match keys and the same-person rules.
+
+How names are split: exactly as BibTeX does (bibtexparser 2's splitter mimics it), *before*
+LaTeX is decoded, so ``{Barnes and Noble}`` stays one corporate author and ``{\\"O}zt{\\"u}rk``
+keeps its braces while splitting. So ``Francesco De Carlo`` is given "Francesco De", family
+"Carlo" (no lower-case word, so the family name is the last word), while ``De Carlo, Francesco``
+is family "De Carlo". The comparison functions below make such splits meet again:
+
+- ``same_person`` compares the whole token sequence; a capitalised particle at the end of the
+  given name (``De``, ``Van``, ``da``) belongs to the family, and leading capitalised words of a
+  compound family (``Ferreira da Silva``, ``Brinch Hansen``) may be read as given names.
+- Given names: full names must be equal (case, accents, hyphens folded: ``Wei-keng`` =
+  ``Wei Keng`` = ``Weikeng``); an initial matches a name starting with it; middle names may be
+  missing on one side but never differ (``Ian T. Foster`` != ``Ian K. Foster``).
+  ``AJ``/``A.J.``/``A. J.`` are the initials A and J (an all-capital token of at most three
+  letters, unless the whole name is in capitals).
+- ``name_match_key`` is ``family|initial`` with the *last word* of the family name, the part all
+  those spellings agree on (``carlo|f`` for both De Carlo spellings), used to find candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pubdb.records import PersonName
+from pubdb.textnorm import clean_spaces, fold, latex_to_unicode
+
+__all__ = [
+    "family_key",
+    "given_initials",
+    "is_more_complete",
+    "matches_name_query",
+    "name_match_key",
+    "name_variants",
+    "parse_name",
+    "parse_name_list",
+    "same_person",
+]
+
+# Words that may start a family name. Lower-case words are particles anyway (BibTeX's "von").
+_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "da",
+        "das",
+        "dos",
+        "du",
+        "di",
+        "del",
+        "della",
+        "delle",
+        "dei",
+        "degli",
+        "des",
+        "la",
+        "le",
+        "ter",
+        "ten",
+        "zu",
+        "zum",
+        "zur",
+        "af",
+        "av",
+        "st",
+        "st.",
+    }
+)
+_OTHERS = frozenset({"others", "et al.", "et al", "et. al.", "{others}"})
+_TILDE_ACCENT = re.compile(r"\\~(\{[^{}]*\}|\\?[A-Za-z])")
+_HYPHENS = re.compile(r"[-\u2010\u2011\u2012\u2013]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _decode_part(words: list[str]) -> str:
+    return clean_spaces(latex_to_unicode(" ".join(words)))
+
+
+def _is_corporate(raw: str) -> bool:
+    """``{Barnes and Noble}``: the whole name is one brace group."""
+    if len(raw) < 2 or raw[0] != "{" or raw[-1] != "}":
+        return False
+    depth = 0
+    for index, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return index == len(raw) - 1
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_name(value: str) -> PersonName:
+    """Split one BibTeX name (still LaTeX) the way BibTeX does and decode its parts.
+
+    Forms: ``First von Last``, ``von Last, First``, ``von Last, Jr, First``; a name that is one
+    brace group is corporate. Malformed names (too many commas, unbalanced braces) are split
+    leniently instead of raising.
+    """
+    raw = value.strip()
+    if _is_corporate(raw):
+        return PersonName(family=clean_spaces(latex_to_unicode(raw)), corporate=True)
+    # BibTeX splits words at "~" even after a backslash, so "Brand\~{a}o" would become two
+    # words; protect that accent as a special character first. "\ " is a plain space here.
+    prepared = _TILDE_ACCENT.sub(r"{\\~\1}", raw).replace("\\ ", " ")
+    from bibtexparser.middlewares.names import parse_single_name_into_parts  # deferred: ~25 ms
+
+    parts = parse_single_name_into_parts(prepared, strict=False)
+    return PersonName(
+        given=_decode_part(parts.first),
+        family=_decode_part(parts.last),
+        von=_decode_part(parts.von),
+        jr=_decode_part(parts.jr),
+    )
+
+
+def parse_name_list(value: str) -> tuple[list[PersonName], bool]:
+    """Split an author/editor field into decoded names; the flag says ``and others`` was there.
+
+    ``others`` (also ``et al.``) is never returned as a person. Empty names are skipped.
+    """
+    from bibtexparser.middlewares.names import split_multiple_persons_names  # deferred: ~25 ms
+
+    names: list[PersonName] = []
+    truncated = False
+    for raw in split_multiple_persons_names(value):
+        if raw.strip().lower() in _OTHERS:
+            truncated = True
+            continue
+        name = parse_name(raw)
+        if name.family or name.given:
+            names.append(name)
+    return names, truncated
+
+
+# --------------------------------------------------------------------------------------------
+# Normalised views of a name
+# --------------------------------------------------------------------------------------------
+
+
+def _is_initial(token: str) -> bool:
+    letters = token.replace(".", "").replace("-", "")
+    return len(letters) <= 1 or (token.endswith(".") and len(letters) <= 2)
+
+
+def _is_particle(token: str) -> bool:
+    if not token or _is_initial(token):
+        return False
+    return token[0].islower() or fold(token) in _PARTICLES
+
+
+def _key(tokens: list[str] | tuple[str, ...]) -> str:
+    """Folded, punctuation- and space-free form of a run of words: ``De Carlo`` -> ``decarlo``."""
+    return _NOT_ALNUM.sub("", fold(" ".join(tokens)))
+
+
+def _all_caps(name: PersonName) -> bool:
+    letters = [ch for ch in name.given + name.family if ch.isalpha()]
+    return bool(letters) and all(ch.isupper() for ch in letters)
+
+
+@lru_cache(maxsize=1 << 16)
+def _splits(name: PersonName) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Readings of a name as (given words, family words), the normalised one first."""
+    given = name.given.split()
+    family = f"{name.von} {name.family}".split()
+    while len(given) > 1 and _is_particle(given[-1]):  # "Francesco De" | "Carlo"
+        family.insert(0, given.pop())
+    readings = [(tuple(given), tuple(family))]
+    moved_given, rest = list(given), list(family)
+    while len(rest) > 1 and not _is_particle(rest[0]) and not _is_initial(rest[0]):
+        moved_given.append(rest.pop(0))  # "Ferreira da Silva" -> "Ferreira" | "da Silva"
+        readings.append((tuple(moved_given), tuple(rest)))
+    return tuple(readings)
+
+
+Unit = tuple[str, bool, str]  # (folded text, is an initial or abbreviation, initial as written)
+
+
+def _first_letter(text: str) -> str:
+    return next((ch.upper() for ch in text if ch.isalnum()), "")
+
+
+def _units(tokens: tuple[str, ...], all_caps: bool) -> tuple[Unit, ...]:
+    """Given-name words as comparable units: ``A.J.`` -> a, j; ``Wei-keng`` -> wei, keng."""
+    units: list[Unit] = []
+    for token in tokens:
+        for part in _HYPHENS.split(token):
+            if not part:
+                continue
+            if "." in part:
+                pieces = [piece for piece in part.split(".") if piece]
+                for index, piece in enumerate(pieces):
+                    text = _key([piece])
+                    if text:
+                        dotted = index < len(pieces) - 1 or part.endswith(".")
+                        units.append((text, dotted or len(text) == 1, _first_letter(piece)))
+                continue
+            text = _key([part])
+            if not text:
+                continue
+            letters = [ch for ch in part if ch.isalpha()]
+            if len(text) == 1:
+                units.append((text, True, _first_letter(part)))
+            elif not all_caps and 1 < len(letters) <= 3 and all(ch.isupper() for ch in letters):
+                units.extend((_key([ch]), True, ch) for ch in letters)  # "AJ" = A. J.
+            else:
+                units.append((text, False, _first_letter(part)))
+    return tuple(units)
+
+
+def _unit_compatible(a: Unit, b: Unit) -> bool:
+    x, x_short, _ = a
+    y, y_short, _ = b
+    if x_short and y_short:
+        return x.startswith(y) or y.startswith(x)
+    if x_short:
+        return y.startswith(x)
+    if y_short:
+        return x.startswith(y)
+    return x == y
+
+
+def _givens_compatible(a: tuple[Unit, ...], b: tuple[Unit, ...], initials: bool) -> bool:
+    if not a or not b:
+        return not a and not b
+    a_full = all(not unit[1] for unit in a)
+    b_full = all(not unit[1] for unit in b)
+    if a_full and b_full and "".join(u[0] for u in a) == "".join(u[0] for u in b):
+        return True  # "Wei Keng" = "Weikeng"
+    if not initials and a[0][1] != b[0][1]:
+        return False  # "Z." vs "Zhengchun"
+    return all(_unit_compatible(x, y) for x, y in zip(a, b, strict=False))
+
+
+def _jr_key(jr: str) -> str:
+    return _key([jr])
+
+
+@lru_cache(maxsize=1 << 16)
+def _comparable(name: PersonName) -> tuple[tuple[str, tuple[Unit, ...]], ...]:
+    caps = _all_caps(name)
+    return tuple((_key(family), _units(given, caps)) for given, family in _splits(name))
+
+
+def same_person(a: PersonName, b: PersonName, *, initials: bool = True) -> bool:
+    """Whether two spellings can be the same person (see the module docstring).
+
+    ``initials=False`` refuses to match a first name given only as an initial against a full
+    one (``Z. Liu`` vs ``Zhengchun Liu``), for owner matching where initials must be listed as
+    explicit variants.
+    """
+    if a.corporate or b.corporate:
+        return fold(a.display) == fold(b.display)
+    if a.jr and b.jr and _jr_key(a.jr) != _jr_key(b.jr):
+        return False
+    for family_a, given_a in _comparable(a):
+        for family_b, given_b in _comparable(b):
+            if family_a == family_b and _givens_compatible(given_a, given_b, initials):
+                return True
+    return False
+
+
+def family_key(name: PersonName) -> str:
+    """Folded last word of the family name (``van Renen`` -> ``renen``); corporate: whole name."""
+    if name.corporate:
+        return fold(name.family)
+    family = _splits(name)[0][1]
+    return _key(family[-1:]) if family else ""
+
+
+def given_initials(name: PersonName) -> list[str]:
+    """Upper-case initials of the given names: ``Ian T.`` -> I, T; ``Wei-keng`` -> W, K."""
+    if name.corporate:
+        return []
+    given = _splits(name)[0][0]
+    return [unit[2] for unit in _units(given, _all_caps(name)) if unit[2]]
+
+
+def name_match_key(name: PersonName) -> str:
+    """``family|initial`` (``liu|z``) to find same-person candidates; corporate: the full name."""
+    if name.corporate:
+        return fold(name.family)
+    initials = given_initials(name)
+    return f"{family_key(name)}|{fold(initials[0]) if initials else ''}"
+
+
+def _completeness(name: PersonName) -> tuple[int, int, int, int, int]:
+    units = _comparable(name)[0][1]
+    full = sum(1 for unit in units if not unit[1])
+    text = name.display
+    letters = [ch for ch in text if ch.isalpha()]
+    mixed = int(any(ch.isupper() for ch in letters) and any(ch.islower() for ch in letters))
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    return (full, len(units), mixed, non_ascii, len(text))
+
+
+def is_more_complete(a: PersonName, b: PersonName) -> bool:
+    """Whether ``a`` is the better spelling to display: more full given names, then more
+    given names, then proper case, then accents kept (``Gürsoy`` over ``Gursoy``)."""
+    return _completeness(a) > _completeness(b)
+
+
+@lru_cache(maxsize=1 << 14)
+def _variants(name: PersonName) -> frozenset[str]:
+    if name.corporate:
+        return frozenset({fold(name.family)})
+    given, family_words = _splits(name)[0]
+    family = " ".join(family_words)
+    forms = {" ".join(given)}
+    if given:
+        initials = given_initials(name)
+        forms.add(given[0])
+        forms.add(" ".join(f"{ch}." for ch in initials))
+        forms.add("".join(f"{ch}." for ch in initials))
+        forms.add(f"{initials[0]}.")
+        if len(given) > 1:
+            forms.add(" ".join([given[0], *(f"{ch}." for ch in initials[1:])]))
+    out: set[str] = {fold(name.display), fold(name.last_first)}
+    for form in forms:
+        if not form:
+            out.add(fold(family))
+            continue
+        out.add(fold(f"{form} {family}"))
+        out.add(fold(f"{family}, {form}"))
+    out |= {" ".join(v.replace(".", " ").split()) for v in out}
+    return frozenset(out)
+
+
+def name_variants(name: PersonName) -> set[str]:
+    """Folded spellings of this person: ``zhengchun liu``, ``liu, zhengchun``, ``z. liu``,
+    ``liu, z.``, ``z liu``... Never the reversed ``liu zhengchun`` (in BibTeX that is a
+    person whose family name is Zhengchun)."""
+    return set(_variants(name))
+
+
+def _query_form(text: str) -> str:
+    return " ".join(_HYPHENS.sub(" ", fold(text).replace(".", " ").replace(",", " ")).split())
+
+
+@lru_cache(maxsize=1 << 14)
+def _haystacks(name: PersonName) -> tuple[str, ...]:
+    texts = {*_variants(name), name.family, name.given, f"{name.von} {name.family}"}
+    return tuple({_query_form(text) for text in texts if text.strip()})
+
+
+def matches_name_query(query: str, name: PersonName) -> bool:
+    """``author:kraska`` matching: the folded query is a substring of a spelling of the name."""
+    wanted = _query_form(query)
+    if not wanted:
+        return False
+    return any(wanted in haystack for haystack in _haystacks(name))

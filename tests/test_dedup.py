@@ -1,0 +1,690 @@
+"""Tests for pubdb.dedup: each signal, each guard, blocking, clustering and item building."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+
+import pytest
+
+from pubdb import dedup
+from pubdb.dedup import (
+    DedupIndex,
+    DedupItem,
+    choose_survivor,
+    cluster,
+    find_candidates,
+    is_generic_title,
+    item_from_record,
+    notice_kind,
+    score_pair,
+    title_numbers,
+    venues_compatible,
+)
+from pubdb.names import name_match_key, parse_name
+from pubdb.records import AuthorEntry, BibRecord
+from pubdb.textnorm import fold, title_key
+
+TITLE = "Learned Index Structures for Wide Area Data Transfer Scheduling"
+AUTHORS = ("Ian Foster", "Zhengchun Liu", "Rajkumar Kettimuthu")
+_ids = itertools.count(1)
+
+
+def item(
+    title: str = TITLE,
+    *,
+    authors: tuple[str, ...] = AUTHORS,
+    year: int | None = 2021,
+    venue: str = "",
+    **kw,
+) -> DedupItem:
+    ident = next(_ids)
+    return DedupItem(
+        id=ident,
+        key=kw.pop("key", f"key{ident}"),
+        title_key=title_key(title),
+        title=title,
+        year=year,
+        venue=fold(venue),
+        author_keys=tuple(name_match_key(parse_name(a)) for a in authors),
+        **kw,
+    )
+
+
+def reasons(decision) -> str:
+    return " | ".join(decision.reasons)
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+
+def test_same_doi_is_same_with_reason():
+    d = score_pair(item(doi="10.1/x"), item("Something else entirely about data", doi="10.1/x"))
+    assert d.verdict == "possible"  # the same DOI on unrelated titles is a copy-paste error
+    d = score_pair(item(doi="10.1/x"), item(TITLE + ": extended", doi="10.1/x", authors=()))
+    assert d.verdict == "same"
+    assert d.score == 100
+    assert "same DOI 10.1/x" in d.reasons
+
+
+def test_arxiv_doi_equals_arxiv_id():
+    pre = item(doi="10.48550/arXiv.2101.00001", venue_kind="preprint", entry_type="misc")
+    pub = item(arxiv_id="arXiv:2101.00001v2", doi="10.1145/3299869")
+    d = score_pair(pre, pub)
+    assert d.verdict == "same"
+    assert "same arXiv id 2101.00001" in d.reasons
+    assert any(r.startswith("preprint of") for r in d.reasons)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(TITLE.upper(), id="case"),
+        pytest.param(
+            "{Learned} {I}ndex Structures for Wide-Area Data Transfer Scheduling.",
+            id="braces-punct",
+        ),
+        pytest.param(
+            "The Learned Index Structures for Wide Area Data Transfer Scheduling", id="leading-the"
+        ),
+        pytest.param("Learned Index Structures for Wide Area Data Transfer Schedulling", id="typo"),
+        pytest.param(
+            "Learned index structures for wide area data-transfer scheduling", id="hyphen"
+        ),
+    ],
+)
+def test_title_variants_are_same(other):
+    d = score_pair(item(), item(other))
+    assert d.verdict == "same", reasons(d)
+    assert any(r.startswith("titles ") and "similar" in r for r in d.reasons)
+
+
+def test_accents_vs_latex_are_same():
+    a = item("Gödel numbering for naïve query engines", authors=("Jürgen Müller",))
+    b = item('G{\\"o}del Numbering for Na{\\"\\i}ve Query Engines', authors=('J. M{\\"u}ller',))
+    d = score_pair(a, b)
+    assert d.verdict == "same", reasons(d)
+    assert d.score == 100
+
+
+@pytest.mark.parametrize(
+    ("y1", "y2", "verdict", "reason"),
+    [
+        pytest.param(2021, 2021, "same", "same year 2021", id="same-year"),
+        pytest.param(2021, 2022, "same", "years 2021/2022 within 1", id="one-apart"),
+        pytest.param(2019, 2022, "possible", "years 2019/2022 more than 1 apart", id="three-apart"),
+        pytest.param(2021, None, "same", "year unknown", id="unknown"),
+    ],
+)
+def test_year_compatibility(y1, y2, verdict, reason):
+    d = score_pair(item(year=y1), item(year=y2))
+    assert d.verdict == verdict, reasons(d)
+    assert reason in d.reasons
+
+
+@pytest.mark.parametrize(
+    ("other_authors", "truncated", "verdict", "reason"),
+    [
+        pytest.param(AUTHORS, False, "same", "authors overlap 3/3 (family+initial)", id="equal"),
+        pytest.param(
+            ("I. Foster", "Z. Liu", "R. Kettimuthu"),
+            False,
+            "same",
+            "authors overlap 3/3 (family+initial)",
+            id="initials",
+        ),
+        pytest.param(
+            ("Liu, Zhengchun", "Foster, Ian", "Kettimuthu, R."),
+            False,
+            "same",
+            "authors overlap 3/3 (family+initial)",
+            id="reordered",
+        ),
+        pytest.param(
+            ("Ian Foster",),
+            True,
+            "same",
+            "authors overlap 1/1 (family+initial) (one list truncated)",
+            id="and-others",
+        ),
+        pytest.param(
+            ("Ian Foster", "Tim Kraska", "Anna Smith"),
+            False,
+            "possible",
+            "authors overlap 1/3 (family+initial)",
+            id="one-of-three",
+        ),
+        pytest.param(
+            ("Tim Kraska", "Anna Smith"),
+            False,
+            "different",
+            "no authors in common (0/2)",
+            id="none-in-common",
+        ),
+        pytest.param(
+            ("Yuanlai Liu",), False, "different", "no authors in common (0/1)", id="other-initial"
+        ),
+        pytest.param((), False, "possible", "no authors to compare", id="missing"),
+    ],
+)
+def test_author_overlap(other_authors, truncated, verdict, reason):
+    d = score_pair(item(), item(authors=other_authors, authors_truncated=truncated))
+    assert d.verdict == verdict, reasons(d)
+    assert reason in d.reasons
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        pytest.param("Proc. VLDB Endow.", "Proceedings of the VLDB Endowment", True, id="pvldb"),
+        pytest.param(
+            "IEEE Trans. Knowl. Data Eng.",
+            "IEEE Transactions on Knowledge and Data Engineering",
+            True,
+            id="tkde",
+        ),
+        pytest.param("Commun. ACM", "Communications of the ACM", True, id="cacm"),
+        pytest.param("sigmod", "sigmod", True, id="equal"),
+        pytest.param(
+            "Future Generation Computer Systems",
+            "Journal of Parallel and Distributed Computing",
+            False,
+            id="different",
+        ),
+        pytest.param("", "SIGMOD", None, id="unknown"),
+        pytest.param(
+            "SIGMOD",
+            "Proceedings of the International Conference on Management of Data",
+            None,
+            id="short-name",
+        ),
+        pytest.param("NASA", "The Astrophysical Journal", False, id="other-word"),
+    ],
+)
+def test_venues_compatible(a, b, expected):
+    assert venues_compatible(fold(a), fold(b)) is expected
+
+
+def test_abbreviated_venue_one_year_apart_is_same():
+    a = item(venue="Proc. VLDB Endow.", year=2021)
+    b = item(venue="Proceedings of the VLDB Endowment", venue_kind="journal", year=2022)
+    assert score_pair(a, b).verdict == "same"
+
+
+def test_pages_signal():
+    same = score_pair(item(pages="10--20"), item(pages="10-20"))
+    assert "same first page 10" in same.reasons
+    differ = score_pair(item(pages="10--20"), item(pages="1--26"))
+    assert "pages differ (10--20 vs 1--26)" in differ.reasons
+    assert differ.score < same.score
+
+
+# -- preprints -------------------------------------------------------------------------------
+
+
+def _published() -> DedupItem:
+    return item(
+        doi="10.14778/1",
+        entry_type="article",
+        venue="PVLDB",
+        venue_kind="journal",
+        year=2022,
+        pages="1--12",
+    )
+
+
+def _preprint(year: int = 2020) -> DedupItem:
+    return item(arxiv_id="2003.01234", entry_type="misc", venue="arXiv", year=year)
+
+
+def test_preprint_matches_published_with_reason():
+    d = score_pair(_preprint(2020), _published())
+    assert d.verdict == "same", reasons(d)
+    assert any(r.startswith("preprint of") for r in d.reasons)
+
+
+def test_preprint_too_early_is_only_possible():
+    d = score_pair(_preprint(2016), _published())
+    assert d.verdict == "possible"
+    assert "preprint 2016 too far from publication 2022" in d.reasons
+
+
+@pytest.mark.parametrize("order", ["preprint-first", "published-first"])
+def test_published_version_survives(order):
+    pre, pub = _preprint(), _published()
+    a, b = (pre, pub) if order == "preprint-first" else (pub, pre)
+    assert choose_survivor(a, b) is pub
+
+
+def test_survivor_prefers_complete_record_then_the_stored_one():
+    bare = item()
+    full = item(doi="10.1/x", pages="1--2", venue="SIGMOD", entry_type="inproceedings")
+    assert choose_survivor(bare, full) is full
+    twin = item()
+    assert choose_survivor(bare, twin) is bare
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+def test_different_dois_are_different():
+    d = score_pair(item(doi="10.1/a"), item(doi="10.1/b"))
+    assert d.verdict == "different"
+    assert "different DOIs 10.1/a vs 10.1/b" in d.reasons
+
+
+def test_arxiv_doi_does_not_count_as_a_different_doi():
+    d = score_pair(item(doi="10.48550/arXiv.2003.01234", year=2020), item(doi="10.1/b"))
+    assert d.verdict == "same", reasons(d)
+
+
+def test_different_arxiv_ids_are_different():
+    d = score_pair(item(arxiv_id="2003.01234"), item(arxiv_id="2003.09999"))
+    assert d.verdict == "different"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "reason"),
+    [
+        pytest.param(
+            f"{TITLE}, Part I",
+            f"{TITLE}, Part II",
+            "part numbers differ (I vs II)",
+            id="part-roman",
+        ),
+        pytest.param(
+            f"{TITLE} (Part One)",
+            f"{TITLE} (Part Two)",
+            "part numbers differ (One vs Two)",
+            id="part-words",
+        ),
+        pytest.param(f"{TITLE} II", f"{TITLE} III", "part numbers differ (II vs III)", id="roman"),
+        pytest.param(
+            f"{TITLE} v2", f"{TITLE} v3", "numbers in titles differ (v2 vs v3)", id="version"
+        ),
+        pytest.param(
+            f"{TITLE} 2019", f"{TITLE} 2020", "numbers in titles differ (2019 vs 2020)", id="year"
+        ),
+        pytest.param(TITLE, f"{TITLE} 2", "numbers in titles differ (none vs 2)", id="one-side"),
+    ],
+)
+def test_number_guard(a, b, reason):
+    d = score_pair(item(a), item(b))
+    assert d.verdict == "different"
+    assert reason in d.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "numbers"),
+    [
+        ("Part I", ("1",)),
+        ("Part 1", ("1",)),
+        ("What I learned from CV and XL models", ()),
+        ("GPT-4 in 2023", ("2023", "4")),
+        ("Volume IV", ("4",)),
+        ("Transportation research Part B", ("B",)),
+        ('Series {M\\"u}ller', ()),
+    ],
+)
+def test_title_numbers(title, numbers):
+    assert title_numbers(title) == numbers
+
+
+def test_number_words_are_numbers():
+    d = score_pair(
+        item(f"{TITLE}: first quarterly report"), item(f"{TITLE}: fourth quarterly report")
+    )
+    assert d.verdict == "different"
+    assert "part numbers differ (first vs fourth)" in d.reasons
+
+
+def test_part_i_equals_part_1():
+    assert score_pair(item(f"{TITLE}: Part I"), item(f"{TITLE}, part 1")).verdict == "same"
+
+
+GENERIC = [
+    "Preface",
+    "Introduction",
+    "Editorial",
+    "Keynote",
+    "Foreword",
+    "Panel",
+    "Front matter",
+    "Index",
+    "Keynote talk",
+    "Introduction to the special issue",
+]
+
+
+@pytest.mark.parametrize("title", GENERIC)
+def test_generic_titles_never_merge_on_title(title):
+    assert is_generic_title(title_key(title))
+    other_people = score_pair(item(title, authors=("Ann Smith",)), item(title, authors=("Bo Li",)))
+    assert other_people.verdict == "different"
+    other_year = score_pair(item(title, year=2020), item(title, year=2021))
+    assert other_year.verdict == "different"
+    assert f"generic title {title!r} needs DOI" in other_year.reasons
+    everything = score_pair(item(title, venue="SIGMOD"), item(title, venue="SIGMOD"))
+    assert everything.verdict == "possible"
+    with_doi = score_pair(item(title, doi="10.1/p"), item(title, doi="10.1/p"))
+    assert with_doi.verdict == "same"
+
+
+def test_specific_title_starting_with_generic_word_is_not_generic():
+    assert not is_generic_title(title_key("Introduction to Algorithms"))
+    assert not is_generic_title(title_key("Panel: the future of learned database systems"))
+
+
+def test_same_title_different_venue_and_year_is_possible():
+    ws = item(venue="XLOOP", venue_kind="workshop", entry_type="inproceedings", year=2020)
+    jn = item(venue="FGCS", venue_kind="journal", entry_type="article", year=2021)
+    d = score_pair(ws, jn)
+    assert d.verdict == "possible"
+    assert d.conflict
+    assert (
+        "same title, different venue (workshop vs journal) and year (2020/2021) → possible "
+        "duplicate (extended version?)" in d.reasons
+    )
+
+
+def test_same_title_different_venue_unknown_year_is_possible():
+    conf = item(venue="Proc. AAAI", entry_type="inproceedings", year=None, pages="10--15")
+    jn = item(venue="Artificial Intelligence", entry_type="article", year=1988, pages="1--30")
+    d = score_pair(conf, jn)
+    assert d.verdict == "possible" and d.conflict
+    assert any("year unknown → possible duplicate" in r for r in d.reasons)
+
+
+def test_same_title_different_venue_same_year_is_same():
+    ws = item(venue="XLOOP", venue_kind="workshop", year=2021)
+    jn = item(venue="FGCS", venue_kind="journal", year=2021)
+    d = score_pair(ws, jn)
+    assert d.verdict == "same"
+    assert "venues differ (xloop vs fgcs)" in d.reasons
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind"),
+    [
+        ("Erratum to: ", "erratum"),
+        ("Corrigendum: ", "erratum"),
+        ("Correction to: ", "erratum"),
+        ("Retraction note: ", "retraction"),
+        ("Comment on ", "comment"),
+        ("Reply to ", "comment"),
+    ],
+)
+def test_erratum_apart_from_its_paper(prefix, kind):
+    notice = item(prefix + TITLE)
+    assert notice_kind(notice.title_key) == kind
+    d = score_pair(item(), notice)
+    assert d.verdict == "different"
+    assert f"{kind} vs paper" in d.reasons
+
+
+def test_substituted_word_is_only_possible():
+    a = item("Learned cardinality estimation for graph queries")
+    b = item("Learned cardinality estimation for stream queries")
+    d = score_pair(a, b)
+    assert d.verdict == "possible"
+    assert "titles differ in words: 'graph' vs 'stream'" in d.reasons
+
+
+def test_subtitle_is_only_possible():
+    a = item("Learned cardinality estimation for graph queries")
+    b = item("Learned cardinality estimation for graph queries: an experimental survey")
+    assert score_pair(a, b).verdict == "possible"
+
+
+@pytest.mark.parametrize(
+    ("field", "x", "y", "reason"),
+    [
+        ("volume", "45", "46", "volumes differ (45 vs 46)"),
+        ("number", "1", "2", "issue numbers differ (1 vs 2)"),
+    ],
+)
+def test_volume_and_issue_guard(field, x, y, reason):
+    d = score_pair(
+        item(entry_type="article", **{field: x}), item(entry_type="article", **{field: y})
+    )
+    assert d.verdict == "different"
+    assert reason in d.reasons
+
+
+def test_thesis_and_paper_are_only_possible():
+    d = score_pair(item(entry_type="phdthesis"), item(entry_type="article"))
+    assert d.verdict == "possible"
+
+
+def test_threshold_controls_same():
+    a, b = item(), item(TITLE.replace("Scheduling", "Schedulling"))
+    assert score_pair(a, b).verdict == "same"
+    assert score_pair(a, b, threshold=100).verdict == "possible"
+
+
+def test_unrelated_titles_are_different():
+    d = score_pair(item(), item("Byzantine consensus for geo replicated ledgers"))
+    assert d.verdict == "different"
+
+
+# -- blocking --------------------------------------------------------------------------------
+
+
+def _filler(n: int, seed: int = 0) -> list[DedupItem]:
+    """Unrelated titles: six words drawn from sixty, as in a real bibliography."""
+    rng = random.Random(seed)
+    words = [
+        f"{a}{b}"
+        for a in ("data", "graph", "query", "cloud", "model", "index")
+        for b in ("base", "flow", "plan", "store", "mesh", "net", "log", "set", "map", "bench")
+    ]
+    return [
+        item(" ".join(rng.sample(words, 6)), authors=("X Y",), year=rng.randint(2000, 2020))
+        for _ in range(n)
+    ]
+
+
+def _pairs(items: list[DedupItem]) -> set[tuple[int | str, int | str]]:
+    return {(items[i].id, items[j].id) for i, j in find_candidates(items)}
+
+
+def test_blocking_finds_every_kind_of_twin_among_filler():
+    filler = _filler(600)
+    doi_a, doi_b = item("Alpha", doi="10.1/z"), item("Omega", doi="10.1/z")
+    ax_a, ax_b = item("One", arxiv_id="2101.1"), item("Two", doi="10.48550/arXiv.2101.1")
+    ex_a, ex_b = item("Exact twin title here"), item("exact twin title here!")
+    ty_a, ty_b = item(TITLE), item(TITLE.replace("Transfer", "Tranfser"))
+    fw_a, fw_b = (
+        item("Lerned index structures for caching"),
+        item("Learned index structures for caching"),
+    )
+    items = [
+        *filler,
+        doi_a,
+        ax_a,
+        ex_a,
+        ty_a,
+        fw_a,
+        *_filler(300, 1),
+        doi_b,
+        ax_b,
+        ex_b,
+        ty_b,
+        fw_b,
+    ]
+    pairs = _pairs(items)
+    for a, b in [(doi_a, doi_b), (ax_a, ax_b), (ex_a, ex_b), (ty_a, ty_b), (fw_a, fw_b)]:
+        assert (a.id, b.id) in pairs
+    assert len(pairs) < len(items)  # nothing like all pairs (~400k)
+
+
+def test_blocking_respects_year_window_for_fuzzy_pairs():
+    a = item(year=2000)
+    b = item(TITLE.replace("Transfer", "Tranfser"), year=2000 + dedup.YEAR_WINDOW + 1)
+    assert _pairs([a, b]) == set()
+
+
+def test_large_generic_block_stays_linear():
+    prefaces = [item("Preface", authors=(f"Editor{k} Person",), year=2020) for k in range(300)]
+    pairs = _pairs(prefaces)
+    assert 0 < len(pairs) <= 300 * dedup.MAX_BLOCK
+
+
+# -- clustering ------------------------------------------------------------------------------
+
+
+def test_cluster_groups_sure_and_reports_possible():
+    pub, pre, copy = _published(), _preprint(), item(TITLE.lower(), year=2022)
+    ws = item(venue="XLOOP", venue_kind="workshop", year=2019, entry_type="inproceedings")
+    other = item("Byzantine consensus for geo replicated ledgers")
+    clusters = cluster([pre, ws, copy, other, pub])
+    sure = [c for c in clusters if c.sure]
+    assert len(sure) == 1
+    assert sure[0].ids[0] == pub.id  # the published version survives
+    assert set(sure[0].ids) == {pub.id, pre.id, copy.id}
+    possible = [c for c in clusters if not c.sure]
+    assert [set(c.ids) & {ws.id} for c in possible] == [{ws.id}]
+    assert possible[0].reasons
+
+
+def test_cluster_never_chains_two_different_records():
+    a = item(doi="10.1/a")
+    b = item()  # matches both on title, has no DOI
+    c = item(doi="10.1/c")
+    clusters = cluster([a, b, c])
+    sure = [c for c in clusters if c.sure]
+    assert len(sure) == 1
+    assert b.id in sure[0].ids
+    assert not {a.id, c.id} <= set(sure[0].ids)
+    refused = [c for c in clusters if not c.sure]
+    assert any("not merged" in r for c in refused for r in c.reasons)
+
+
+def test_cluster_threshold():
+    a, b = item(), item(TITLE.replace("Scheduling", "Schedulling"))
+    assert [c.sure for c in cluster([a, b])] == [True]
+    assert [c.sure for c in cluster([a, b], threshold=100)] == [False]
+
+
+def test_cluster_reasons_name_the_pairs():
+    items = [item(key="a"), item(key="b"), item(key="c", year=2022)]
+    (c,) = cluster(items)
+    assert c.sure and len(c.ids) == 3 and len(c.pairs) == 2
+    assert all(" ~ " in r for r in c.reasons)
+    assert dedup.sure_pairs([c]) == 2
+
+
+# -- building items --------------------------------------------------------------------------
+
+
+def _record(**kw) -> BibRecord:
+    base = {
+        "key": "liu2021",
+        "entry_type": "article",
+        "title": "Learned Index {Structures}",
+        "authors": (
+            AuthorEntry(parse_name("Ian Foster")),
+            AuthorEntry(parse_name("Liu, Zhengchun")),
+        ),
+        "year": 2021,
+        "doi": "https://doi.org/10.1145/ABC",
+        "venue_text": "Future Generation Computer Systems",
+    }
+    base.update(kw)
+    return BibRecord(**base)
+
+
+def test_item_from_record():
+    it = item_from_record(7, _record(), venue_short="FGCS", venue_kind="journal")
+    assert it.id == 7 and it.key == "liu2021"
+    assert it.title_key == "learned index structures"
+    assert it.doi == "10.1145/abc"
+    assert it.venue == "fgcs" and it.venue_kind == "journal"
+    assert it.author_keys == (
+        name_match_key(parse_name("Ian Foster")),
+        name_match_key(parse_name("Zhengchun Liu")),
+    )
+    assert not it.is_preprint
+
+
+@pytest.mark.parametrize(
+    ("kw", "kind"),
+    [
+        pytest.param(
+            {"doi": "", "arxiv_id": "2101.00001", "venue_text": "arXiv preprint"},
+            "preprint",
+            id="arxiv",
+        ),
+        pytest.param(
+            {"doi": "10.48550/arXiv.2101.00001", "venue_text": ""}, "preprint", id="arxiv-doi"
+        ),
+        pytest.param(
+            {"entry_type": "inproceedings", "venue_text": "Proc. of SIGMOD"},
+            "conference",
+            id="inproceedings",
+        ),
+        pytest.param(
+            {"entry_type": "inproceedings", "venue_text": "Workshop on ML for Systems"},
+            "workshop",
+            id="workshop",
+        ),
+        pytest.param({}, "journal", id="article"),
+    ],
+)
+def test_item_from_record_infers_venue_kind(kw, kind):
+    assert item_from_record(1, _record(**kw)).venue_kind == kind
+
+
+# -- incremental index (import) --------------------------------------------------------------
+
+
+def test_index_best_match_prefers_same_then_score():
+    stored = [
+        item(key="ws", venue="XLOOP", venue_kind="workshop", year=2019),
+        item(key="pub", doi="10.14778/1", venue="PVLDB", venue_kind="journal", year=2022),
+        *_filler(200),
+    ]
+    index = DedupIndex(stored)
+    assert len(index) == len(stored)
+    incoming = item(TITLE.replace("Scheduling", "Schedulling"), year=2022)
+    found = index.best_match(incoming)
+    assert found is not None
+    other, decision = found
+    assert other.key == "pub" and decision.verdict == "same"
+    assert index.best_match(item("Byzantine consensus for geo replicated ledgers")) is None
+
+
+def test_index_add_and_discard_keep_it_current():
+    index = DedupIndex(_filler(50))
+    first = item(doi="10.1/x")
+    assert index.best_match(first) is None
+    index.add(first)
+    assert first.id in index
+    twin = item(TITLE.lower(), doi="10.1/x")
+    assert index.best_match(twin)[0] is first
+    index.discard(first.id)
+    index.discard(first.id)  # unknown ids are ignored
+    assert first.id not in index
+    assert index.best_match(twin) is None
+    replaced = dataclasses.replace(first, title_key=title_key("Something else entirely"))
+    index.add(first)
+    index.add(replaced)  # same id: replaces
+    assert len(index) == 51
+    assert index.best_match(item()) is None
+
+
+def test_index_finds_what_batch_blocking_finds():
+    rng = random.Random(3)
+    items = _filler(300, 5)
+    for base in rng.sample(items, 40):
+        words = base.title.split()
+        pos = rng.randrange(len(words))
+        word = words[pos]
+        words[pos] = word[0] + word[2] + word[1] + word[3:]  # a typo somewhere in the title
+        items.append(item(" ".join(words), authors=("X Y",), year=base.year))
+    batch = set(find_candidates(items))
+    assert len(batch) >= 40
+    for i, j in batch:
+        index = DedupIndex(items[:j])
+        assert items[i] in index.candidates(items[j])
