@@ -60,6 +60,8 @@ class Paper(Base):
     """One publication. ``key`` is its cite key; older keys live in ``CiteKeyAlias``."""
 
     __tablename__ = "papers"
+    # `venue:X year:Y`, the most common CV query, answered from one index.
+    __table_args__ = (Index("ix_papers_venue_year", "venue_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(250), unique=True)
@@ -156,6 +158,8 @@ class Authorship(Base):
     """An author in a paper's author list; marks belong here, not to the person."""
 
     __tablename__ = "authorships"
+    # `student:` finds the few marked authorships without reading all of them.
+    __table_args__ = (Index("ix_authorships_student_paper", "student", "paper_id"),)
 
     paper_id: Mapped[int] = mapped_column(
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
