@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pubdb.errors import InputError, NotFoundError
@@ -147,12 +147,12 @@ def get_venue(session: Session, name: str, *, registry: VenueRegistry | None = N
 
 def _add_alias(
     session: Session, venue: Venue, text: str, *, by_user: bool, replace: bool = False
-) -> VenueAlias | None:
+) -> bool:
     """An alias row for ``text`` -> ``venue``; an existing row for another venue is kept unless
-    ``replace``. Returns the row (new or re-pointed), or None when nothing changed."""
+    ``replace``. True when a row was added or changed."""
     key = alias_key(text)
     if not key:
-        return None
+        return False
     index = _index(session)
     owner = index.aliases.get(key)
     if owner is not None:
@@ -163,10 +163,10 @@ def _add_alias(
             if by_user and not row.by_user:
                 row.by_user = True
                 index.user[key] = venue.short
-                return row
-            return None
+                return True
+            return False
         elif not replace:
-            return None
+            return False
         else:
             row.venue_id = venue.id
             row.text = text
@@ -174,14 +174,15 @@ def _add_alias(
             index.aliases[key] = venue.id
             if row.by_user:
                 index.user[key] = venue.short
-            return row
-    row = VenueAlias(venue_id=venue.id, text=text[:2000], text_key=key[:500], by_user=by_user)
-    session.add(row)
-    session.flush()
+            return True
+    session.execute(
+        insert(VenueAlias),
+        [{"venue_id": venue.id, "text": text, "text_key": key[:500], "by_user": by_user}],
+    )
     index.aliases[key] = venue.id
     if by_user:
         index.user[key] = venue.short
-    return row
+    return True
 
 
 def _create(
@@ -193,18 +194,24 @@ def _create(
     parent: Venue | None,
     from_registry: bool,
 ) -> Venue:
-    venue = Venue(
-        short=short[:100],
-        short_key=short_key(short)[:100],
-        name=name,
-        kind=kind if kind in KINDS else "other",
-        parent_id=parent.id if parent is not None else None,
-        from_registry=from_registry,
-    )
-    session.add(venue)
-    session.flush()
-    _index(session).shorts[venue.short_key] = venue.id
-    return venue
+    # Core insert: a bulk import creates thousands of venues, and an ORM flush per venue
+    # would dominate its venue cost.
+    key = short_key(short)[:100]
+    venue_id = session.execute(
+        insert(Venue).returning(Venue.id),
+        [
+            {
+                "short": short[:100],
+                "short_key": key,
+                "name": name,
+                "kind": kind if kind in KINDS else "other",
+                "parent_id": parent.id if parent is not None else None,
+                "from_registry": from_registry,
+            }
+        ],
+    ).scalar_one()
+    _index(session).shorts[key] = venue_id
+    return _venue(session, venue_id)
 
 
 def _from_registry(session: Session, info: VenueInfo, reg: VenueRegistry, parent: str | None):
