@@ -25,7 +25,7 @@ demo: venv
 	$(PUBDB) export --format markdown --style cv --group-by tag
 
 test: venv
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

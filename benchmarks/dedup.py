@@ -22,6 +22,14 @@ Planted look-alikes (must not be merged): ``part_numbers`` (Part I / Part II), `
 DOIs), ``series`` (same authors and year, one title word different), ``common_title`` (the
 same title by other people), ``generic`` (Preface, Editorial, Keynote... by different people
 in the same venue and year).
+
+``--db 10000 [100000]`` also times the database path of ``pubdb dedup``: a synthetic file from
+``benchmarks/synth.py`` (about 5% near-duplicates: case, spacing, braces, DOI prefix, page
+dashes) is imported apart (``--on-duplicate keep``) into a temporary SQLite database, then
+``dedup_service.find_clusters`` (what ``pubdb dedup`` runs: ``load_items`` + ``cluster``) and
+``merge_sure`` (``--merge``, rolled back) are timed. Its reference count of duplicates is the
+number of papers sharing a title key with an earlier one (synth only changes case, spacing
+and braces of a duplicate's title).
 """
 
 from __future__ import annotations
@@ -566,11 +574,61 @@ def import_path(planted: Planted) -> dict:
     }
 
 
+def database_path(n: int, seed: int) -> dict:
+    """Import a synthetic file apart into a fresh SQLite database and time ``pubdb dedup``'s
+    service calls on it (the merge is rolled back)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synth import generate_bib
+
+    from pubdb.dedup_service import find_clusters, load_items, merge_sure
+    from pubdb.importing import ImportInput, import_files
+    from pubdb.store import open_store
+
+    with tempfile.TemporaryDirectory() as folder:
+        bib = Path(folder) / "synth.bib"
+        bib.write_text(generate_bib(n, seed=seed, dup_rate=0.05), encoding="utf-8")
+        store = open_store(str(Path(folder) / "bench.sqlite"))
+        try:
+            t0 = time.perf_counter()
+            with store.transaction() as session:
+                import_files(session, [ImportInput(str(bib))], on_duplicate="keep")
+            t1 = time.perf_counter()
+            with store.transaction(rollback=True) as session:
+                t2 = time.perf_counter()
+                items = load_items(session)
+                t3, c3 = time.perf_counter(), time.process_time()
+                clusters = find_clusters(session)  # loads the items again: the whole command
+                t4, c4 = time.perf_counter(), time.process_time()
+                outcomes = merge_sure(session, clusters)
+                t5 = time.perf_counter()
+        finally:
+            store.dispose()
+    sure = [c for c in clusters if c.sure]
+    return {
+        "papers": len(items),
+        "reference": len(items) - len({item.title_key for item in items}),
+        "sure": len(sure),
+        "away": sum(len(c.ids) - 1 for c in sure),
+        "possible": len(clusters) - len(sure),
+        "import": t1 - t0,
+        "load": t3 - t2,
+        "dedup": t4 - t3,
+        "dedup_cpu": c4 - c3,
+        "merged": len(outcomes),
+        "merge": t5 - t4,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--examples", action="store_true", help="print a few FP/FN pairs")
+    parser.add_argument(
+        "--db", type=int, nargs="*", default=[], metavar="N", help="database path sizes"
+    )
     args = parser.parse_args()
 
     rows = []
@@ -606,6 +664,19 @@ def main() -> None:
         print(f"  false negatives by kind: {dict(r['fn']) or '-'}"
               f" (of which reported possible: {dict(r['fn_possible']) or '-'})")  # fmt: skip
         print(f"  look-alikes reported possible: {dict(r['look_possible']) or '-'}")
+
+    if args.db:
+        print("\n`pubdb dedup` over a database (synthetic file imported with --on-duplicate keep)")
+        print("| papers | reference dups | sure clusters | merged away | possible | import s | "
+              "load_items s | find_clusters s (cpu) | --merge s | merges/s |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n in args.db:
+            d = database_path(n, args.seed)
+            rate = d["merged"] / d["merge"] if d["merge"] else 0.0
+            print(f"| {d['papers']} | {d['reference']} | {d['sure']} | {d['away']} | "
+                  f"{d['possible']} | {d['import']:.1f} | {d['load']:.1f} | "
+                  f"{d['dedup']:.1f} ({d['dedup_cpu']:.1f}) | {d['merge']:.1f} | "
+                  f"{rate:.0f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ students, an owner), then measures:
 - the whole ``pubdb list venue:X year:Y`` process (subprocess, stdout to a pipe), median of 5,
   next to the floor every pubdb process pays (``python -c "import pubdb.model, pubdb.store"``).
 
-Usage: ``.venv/bin/python benchmarks/query.py [--papers 100000] [--db PATH] [--runs 20]``.
-``--db`` keeps (and reuses) the generated database. Prints a table; asserts nothing.
+Usage: ``.venv/bin/python benchmarks/query.py [--papers 100000] [--db PATH_OR_URL] [--runs 20]``.
+``--db`` keeps (and reuses) the generated database: a SQLite path, or a URL such as
+``postgresql+psycopg://...`` (an empty database there is filled). Prints a table; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _families(rng: random.Random, count: int) -> list[str]:
     return sorted(names)
 
 
-def build(path: Path, papers: int, seed: int = 7) -> Store:
+def build(path: str | Path, papers: int, seed: int = 7) -> Store:
     """A fresh database at ``path`` with ``papers`` generated papers."""
     rng = random.Random(seed)
     store = open_store(str(path))
@@ -250,21 +252,33 @@ def _process_s(args: list[str], runs: int = 5) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _filled(location: str) -> bool:
+    """A kept database to reuse: an existing SQLite file, or a URL's database with papers."""
+    if "://" not in location:
+        return Path(location).exists()
+    store = open_store(location)
+    try:
+        with store.transaction(write=False) as session:
+            return bool(session.scalar(select(func.count()).select_from(Paper)))
+    finally:
+        store.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="keep (and reuse) the database here")
+    parser.add_argument("--db", help="keep (and reuse) the database here: a path or a URL")
     parser.add_argument("--runs", type=int, default=20)
     options = parser.parse_args()
 
     folder = None
     if options.db is None:
         folder = tempfile.TemporaryDirectory()
-        path = Path(folder.name) / "bench.sqlite"
+        path = str(Path(folder.name) / "bench.sqlite")
     else:
         path = options.db
     started = time.perf_counter()
-    store = open_store(str(path)) if path.exists() else build(path, options.papers)
+    store = open_store(path) if _filled(path) else build(path, options.papers)
     built = time.perf_counter() - started
     with store.transaction() as session:
         count = session.scalar(select(func.count()).select_from(Paper))

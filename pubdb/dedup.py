@@ -16,7 +16,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -367,47 +367,109 @@ class DedupItem:
         return _first_page(self.pages)
 
 
-def _infer_venue_kind(rec: BibRecord, arxiv: str, doi: str) -> str:
-    venue = fold(rec.venue_text or "")
+def _infer_venue_kind(venue_text: str, entry_type: str, arxiv: str, doi: str) -> str:
+    venue = fold(venue_text or "")
     arxiv_only = arxiv and not (doi and not _ARXIV_DOI_RE.match(doi))
     if arxiv_only and (not venue or _PREPRINT_VENUE_RE.search(venue)):
         return "preprint"
     if re.search(r"\bworkshop\b", venue):
         return "workshop"
-    return _KIND_BY_TYPE.get(rec.entry_type.lower(), "")
+    return _KIND_BY_TYPE.get(entry_type.lower(), "")
+
+
+# The length of the ``papers.title_key`` column: stored keys are cut there, so incoming ones
+# are too (two 600-character titles must compare the same whichever side they are on).
+TITLE_KEY_LENGTH = 500
+
+
+def build_item(
+    id: int | str,
+    *,
+    key: str = "",
+    title: str = "",
+    title_key_value: str | None = None,
+    year: int | None = None,
+    doi: str = "",
+    arxiv_id: str = "",
+    entry_type: str = "",
+    venue_short: str = "",
+    venue_text: str = "",
+    venue_kind: str = "",
+    author_keys: Sequence[str] = (),
+    editor_keys: Sequence[str] = (),
+    authors_truncated: bool = False,
+    pages: str = "",
+    volume: str = "",
+    number: str = "",
+    doi_field: str = "",
+) -> DedupItem:
+    """The one place a :class:`DedupItem` is made. :func:`item_from_record` (incoming records)
+    and ``dedup_service.load_items`` (stored papers) both call it, so the two sides of an
+    import's comparison cannot drift apart.
+
+    ``title_key_value`` is a title key already computed (the stored column), else it is made
+    from ``title``. ``venue_short`` is the resolved venue's short name (or a hint such as
+    ``abbr``), else the venue text stands in. ``venue_kind`` "" or "other" (which says nothing)
+    is guessed from the venue text and entry type (article -> journal, inproceedings ->
+    conference, "workshop" in the name -> workshop, arXiv-only -> preprint). ``editor_keys``
+    stand in for the authors of an edited volume. ``doi_field`` is the raw ``doi`` field,
+    used only when ``doi`` is empty (a value the reader could not read as a DOI).
+    """
+    doi = normalize_doi(doi) if doi else ""
+    arxiv = _arxiv_key(arxiv_id) if arxiv_id else ""
+    if not arxiv and (match := _ARXIV_DOI_RE.match(doi)):
+        arxiv = _arxiv_key(match.group(1))
+    venue = venue_short or venue_text
+    doi_text = "" if doi or not doi_field else fold(doi_field)
+    if title_key_value is None:
+        title_key_value = title_key(title) if title else ""
+    if not venue_kind or venue_kind == "other":
+        venue_kind = _infer_venue_kind(venue_text, entry_type, arxiv, doi)
+    return DedupItem(
+        id=id,
+        key=key,
+        title_key=title_key_value[:TITLE_KEY_LENGTH],
+        title=title,
+        year=year,
+        doi=doi,
+        arxiv_id=arxiv,
+        entry_type=entry_type.lower(),
+        venue=fold(venue) if venue else "",
+        venue_kind=venue_kind,
+        # An edited volume is compared by its editors when it has no authors.
+        author_keys=tuple(author_keys) or tuple(editor_keys),
+        authors_truncated=authors_truncated,
+        pages=pages,
+        volume=volume,
+        number=number,
+        doi_text=doi_text if doi_text and any(ch.isdigit() for ch in doi_text) else "",
+    )
 
 
 def item_from_record(
     id: int | str, rec: BibRecord, venue_short: str = "", venue_kind: str = ""
 ) -> DedupItem:
     """Build the dedup view of a record. ``venue_short``/``venue_kind`` come from the venue
-    registry when the caller resolved the venue; otherwise the venue text and entry type stand
-    in (article -> journal, inproceedings -> conference, arXiv-only -> preprint)."""
-    doi = normalize_doi(rec.doi) if rec.doi else ""
-    arxiv = _arxiv_key(rec.arxiv_id) if rec.arxiv_id else ""
-    if not arxiv and (match := _ARXIV_DOI_RE.match(doi)):
-        arxiv = _arxiv_key(match.group(1))
-    venue = venue_short or rec.venue_hint or rec.venue_text
-    doi_text = "" if doi else fold(rec.fields.get("doi", ""))
-    return DedupItem(
-        id=id,
+    registry when the caller resolved the venue; otherwise the record's venue hint (``abbr``),
+    its venue text and its entry type stand in (see :func:`build_item`)."""
+    return build_item(
+        id,
         key=rec.key,
-        title_key=title_key(rec.title) if rec.title else "",
         title=rec.title,
         year=rec.year,
-        doi=doi,
-        arxiv_id=arxiv,
-        entry_type=rec.entry_type.lower(),
-        venue=fold(venue) if venue else "",
-        venue_kind=venue_kind or _infer_venue_kind(rec, arxiv, doi),
-        # An edited volume is compared by its editors when it has no authors.
-        author_keys=tuple(name_match_key(a.name) for a in rec.authors)
-        or tuple(name_match_key(name) for name in rec.editors),
+        doi=rec.doi,
+        arxiv_id=rec.arxiv_id,
+        entry_type=rec.entry_type,
+        venue_short=venue_short or rec.venue_hint,
+        venue_text=rec.venue_text,
+        venue_kind=venue_kind,
+        author_keys=[name_match_key(a.name) for a in rec.authors],
+        editor_keys=[name_match_key(name) for name in rec.editors],
         authors_truncated=rec.authors_truncated,
         pages=rec.pages,
         volume=rec.volume,
         number=rec.number,
-        doi_text=doi_text if any(ch.isdigit() for ch in doi_text) else "",
+        doi_field=rec.fields.get("doi", ""),
     )
 
 
@@ -923,7 +985,7 @@ class DedupIndex:
     def __init__(self, items: Iterable[DedupItem] = (), threshold: float = SAME_SCORE) -> None:
         self.threshold = threshold
         self._items: dict[int | str, DedupItem] = {}
-        self._blocks: dict[str, set[int | str]] = defaultdict(set)
+        self._blocks: dict[tuple[str, str], set[int | str]] = defaultdict(set)
         self._by_title: dict[str, set[int | str]] = defaultdict(set)
         self._sorted: list[list[tuple[str, str]]] = [[] for _ in _ORDERS]
         self._bulk = True  # while loading: append, then sort once (insort would be quadratic)
@@ -939,17 +1001,20 @@ class DedupIndex:
         return ident in self._items
 
     @staticmethod
-    def _exact_keys(item: DedupItem) -> list[str]:
+    def _exact_keys(item: DedupItem) -> list[tuple[str, str]]:
+        """The exact blocks of ``item`` as (kind, value) tuples (hashing a tuple reuses its
+        strings' cached hashes). A non-generic title's own block is ``_by_title``."""
         keys = []
         if item.publisher_doi:
-            keys.append("doi\0" + item.publisher_doi)
+            keys.append(("doi", item.publisher_doi))
         if item.arxiv:
-            keys.append("arxiv\0" + item.arxiv)
+            keys.append(("arxiv", item.arxiv))
         if item.doi_text:
-            keys.append("doitext\0" + item.doi_text)
+            keys.append(("doitext", item.doi_text))
         if item.title_key:
-            keys.append("title\0" + _title_block(item))
-            keys.append("nospace\0" + _title_block(item, nospace=True))
+            if item.generic:
+                keys.append(("title", _title_block(item)))
+            keys.append(("nospace", _title_block(item, nospace=True)))
         return keys
 
     def add(self, item: DedupItem) -> None:
@@ -998,6 +1063,7 @@ class DedupIndex:
         for key in self._exact_keys(item):
             found.update(self._blocks.get(key, ()))
         if item.title_key and not item.generic:
+            found.update(self._by_title.get(item.title_key, ()))
             near_keys: set[str] = set()
             for number, (order, entries) in enumerate(zip(_ORDERS, self._sorted, strict=True)):
                 text = order(item.title_key)
@@ -1095,23 +1161,38 @@ def score_candidates(
         yield i, j, score_pair(items[i], items[j], threshold)
 
 
-def cluster(items: Sequence[DedupItem], threshold: float = SAME_SCORE) -> list[Cluster]:
+# The decision on a pair the user declared distinct (``pubdb unmerge``: a not-duplicate
+# relation): a conflict, so no cluster ever holds both, not even through a third record.
+APART = Decision("different", 0.0, ("marked not duplicates",), True)
+
+
+def cluster(
+    items: Sequence[DedupItem],
+    threshold: float = SAME_SCORE,
+    apart: Collection[frozenset[int | str]] = (),
+) -> list[Cluster]:
     """Sure clusters (union of 'same' pairs, strongest first) then possible pairs.
 
     Two groups join only if no record of one conflicts with a record of the other (every
     cross pair is scored, so a chain A~B~C never joins A and C when they are different). A
     'same' pair refused for that reason is reported as possible, with the conflict named.
     Possible pairs inside one sure cluster are dropped; between two clusters only the best
-    is kept.
+    is kept. ``apart`` holds pairs of item ids known to be different papers (:data:`APART`).
     """
+    apart = apart if isinstance(apart, (set, frozenset)) else set(apart)
     decided: dict[tuple[int, int], Decision] = {}
     for i, j, decision in score_candidates(items, threshold):
+        if apart and frozenset((items[i].id, items[j].id)) in apart:
+            decision = APART
         decided[(i, j)] = decision
 
     def decision_of(x: int, y: int) -> Decision:
         pair = (x, y) if x < y else (y, x)
         if pair not in decided:
-            decided[pair] = score_pair(items[pair[0]], items[pair[1]], threshold)
+            if apart and frozenset((items[x].id, items[y].id)) in apart:
+                decided[pair] = APART
+            else:
+                decided[pair] = score_pair(items[pair[0]], items[pair[1]], threshold)
         return decided[pair]
 
     parent = list(range(len(items)))

@@ -45,11 +45,16 @@ _ARXIV_VENUE_RE = re.compile(r"\b(arxiv|corr|preprint)\b")
 
 @dataclass(frozen=True)
 class FieldConflict:
-    """Two records disagree on a field; ``kept`` is in the merged record, ``other`` is not."""
+    """Two records disagree on a field; ``kept`` is in the merged record, ``other`` is not.
+
+    ``source`` names where ``other`` comes from when known (the cite key of a stored entry:
+    ``dedup_service.paper_conflicts`` sets it).
+    """
 
     field: str
     kept: str
     other: str
+    source: str = ""
 
 
 @dataclass
@@ -258,6 +263,11 @@ def merge_records(keep: BibRecord, other: BibRecord) -> MergeResult:
         elif kv is not None and ov is not None and kv != ov and not ignore_publication:
             conflict(name, kv, ov)
 
+    # The venue hint is the resolved venue's short name (stored papers) or an ``abbr``-like
+    # field: it is derived from the venue, so it is never a disagreement of its own, and two
+    # spellings of one venue ("Future Gener. Comput. Syst." / "Future Generation Computer
+    # Systems", both FGCS) are none either.
+    same_venue = bool(keep.venue_hint) and _text_key(keep.venue_hint) == _text_key(other.venue_hint)
     for name, norm in _TEXT_FIELDS:
         kv, ov = getattr(keep, name), getattr(other, name)
         publication = name in PUBLICATION_FIELDS
@@ -268,6 +278,8 @@ def merge_records(keep: BibRecord, other: BibRecord) -> MergeResult:
         elif not kv and ov:
             changes[name] = ov
         elif kv and ov and norm(kv) != norm(ov):
+            if name == "venue_hint" or (name == "venue_text" and same_venue):
+                continue
             conflict(name, kv, ov)
 
     # DOI and arXiv id: a publisher DOI beats an arXiv DOI, whose id then lives in arxiv_id.

@@ -288,6 +288,7 @@ def given_initials(name: PersonName) -> list[str]:
     return [unit[2] for unit in _units(given, _all_caps(name)) if unit[2]]
 
 
+@lru_cache(maxsize=1 << 16)
 def name_match_key(name: PersonName) -> str:
     """``family|initial`` (``liu|z``) to find same-person candidates; corporate: the full name."""
     if name.corporate:

@@ -1,24 +1,46 @@
 """Papers in and out of the database as ``BibRecord``s: the one place that maps the two.
 
-Import writes records with :class:`PaperWriter`; merge, unmerge, show and export read them back
-with :func:`record_from_paper`, so a stored paper and the record it came from say the same.
+Import writes records with :class:`BatchWriter` (in memory, then in batches); merge, unmerge
+and dedup write with :class:`PaperWriter` (at once); show, export and merges read them back with
+:func:`record_from_paper`, so a stored paper and the record it came from say the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from pubdb.authors import AuthorResolver, person_name
-from pubdb.model import Authorship, Award, CiteKeyAlias, Editorship, Paper, Tag, paper_tags
-from pubdb.records import AuthorEntry, BibRecord
-from pubdb.store import insert_row, insert_rows
+from pubdb.model import (
+    Author,
+    Authorship,
+    Award,
+    CiteKeyAlias,
+    Editorship,
+    Paper,
+    PaperSource,
+    Tag,
+    Venue,
+    paper_tags,
+)
+from pubdb.records import AuthorEntry, BibRecord, PersonName
+from pubdb.store import insert_returning_ids, insert_row, insert_rows
 from pubdb.textnorm import title_key
 
 VenueLookup = Callable[[BibRecord], "int | None"]
+# (venue id, venue short name) of a record's venue: what BatchWriter stores and reads back.
+VenueShortLookup = Callable[[BibRecord], "tuple[int | None, str]"]
+
+# Batch size of BatchWriter: big enough that per-statement costs vanish, small enough that the
+# rows in memory stay a few MB.
+BATCH_SIZE = 2000
+# Ids per "DELETE ... WHERE paper_id IN (...)" (well under every backend's parameter limit).
+_IN_CHUNK = 500
 
 
 def fold_key(key: str) -> str:
@@ -26,13 +48,20 @@ def fold_key(key: str) -> str:
     return key.casefold()
 
 
-def paper_columns(record: BibRecord, venue_id: int | None) -> dict[str, Any]:
-    """The Paper columns a record fills (everything but id, key and timestamps)."""
+def paper_columns(
+    record: BibRecord, venue_id: int | None, *, normalised_title: str | None = None
+) -> dict[str, Any]:
+    """The Paper columns a record fills (everything but id, key and timestamps).
+
+    ``normalised_title``: ``title_key(record.title)`` when the caller has it already.
+    """
+    if normalised_title is None:
+        normalised_title = title_key(record.title) if record.title else ""
     return {
         "entry_type": record.entry_type.lower(),
         "title": record.title,
         "title_bibtex": record.title_bibtex or record.title,
-        "title_key": title_key(record.title)[:500] if record.title else "",
+        "title_key": normalised_title[:500],
         "year": record.year,
         "month": record.month,
         "venue_id": venue_id,
@@ -58,27 +87,83 @@ def _stored_fields(record: BibRecord) -> dict[str, Any]:
     return dict(record.fields)
 
 
+class _Tags:
+    """Tag ids by name (case-insensitive; the stored spelling wins), created on first use."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[str, int] | None = None
+        self.names: dict[int, str] = {}
+
+    def _load(self) -> dict[str, int]:
+        if self._ids is None:
+            self._ids = {}
+            for tag_id, tag_name in self.session.execute(select(Tag.id, Tag.name)):
+                self._ids[tag_name.casefold()] = tag_id
+                self.names[tag_id] = tag_name
+        return self._ids
+
+    def id(self, name: str) -> int:
+        ids = self._load()
+        found = ids.get(name.casefold())
+        if found is None:
+            found = insert_row(self.session, Tag, {"name": name, "title": ""})
+            ids[name.casefold()] = found
+            self.names[found] = name
+        return found
+
+    def name(self, tag_id: int) -> str:
+        self._load()
+        return self.names[tag_id]
+
+
+def _child_rows(
+    record: BibRecord, resolve: Callable[[PersonName], int], tag_id: Callable[[str], int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], list[int]]:
+    """(authorships, editorships, award texts, tag ids) of a record, without paper ids.
+
+    Authors are resolved in list order, then editors, then tags: the order decides which
+    person an ambiguous spelling becomes, so both writers keep it.
+    """
+    authorships = [
+        {
+            "position": position,
+            "author_id": resolve(entry.name),
+            "written_as": entry.name.last_first,
+            "student": entry.student,
+            "equal": entry.equal,
+            "corresponding": entry.corresponding,
+        }
+        for position, entry in enumerate(record.authors, start=1)
+    ]
+    editorships = [
+        {"position": position, "author_id": resolve(name)}
+        for position, name in enumerate(record.editors, start=1)
+    ]
+    awards = list(dict.fromkeys(text for text in record.awards if text))
+    tag_ids = list(dict.fromkeys(tag_id(tag) for tag in record.tags if tag))
+    return authorships, editorships, awards, tag_ids
+
+
+def _with_paper(rows: Iterable[dict[str, Any]], paper_id: int) -> list[dict[str, Any]]:
+    return [{"paper_id": paper_id, **row} for row in rows]
+
+
 class PaperWriter:
-    """Writes records as papers inside one session, with Core inserts (bulk import speed)."""
+    """Writes records as papers inside one session at once, with Core statements.
+
+    For a few papers (merge, unmerge, dedup --merge); an import uses :class:`BatchWriter`.
+    """
 
     def __init__(self, session: Session, authors: AuthorResolver, venue_of: VenueLookup) -> None:
         self.session = session
         self.authors = authors
         self.venue_of = venue_of
-        self._tag_ids: dict[str, int] | None = None
+        self._tags = _Tags(session)
 
     def tag_id(self, name: str) -> int:
         """The tag's id, creating it; names compare case-insensitively, the stored one wins."""
-        if self._tag_ids is None:
-            self._tag_ids = {
-                tag_name.casefold(): tag_id
-                for tag_id, tag_name in self.session.execute(select(Tag.id, Tag.name))
-            }
-        found = self._tag_ids.get(name.casefold())
-        if found is None:
-            found = insert_row(self.session, Tag, {"name": name, "title": ""})
-            self._tag_ids[name.casefold()] = found
-        return found
+        return self._tags.id(name)
 
     def insert(self, record: BibRecord, key: str) -> int:
         """A new paper for ``record`` under cite key ``key``; returns its id."""
@@ -100,27 +185,16 @@ class PaperWriter:
         self._write_children(paper_id, record)
 
     def _write_children(self, paper_id: int, record: BibRecord) -> None:
-        authorships = [
-            {
-                "paper_id": paper_id,
-                "position": position,
-                "author_id": self.authors.resolve(entry.name),
-                "written_as": entry.name.last_first,
-                "student": entry.student,
-                "equal": entry.equal,
-                "corresponding": entry.corresponding,
-            }
-            for position, entry in enumerate(record.authors, start=1)
-        ]
-        insert_rows(self.session, Authorship, authorships)
-        editorships = [
-            {"paper_id": paper_id, "position": position, "author_id": self.authors.resolve(name)}
-            for position, name in enumerate(record.editors, start=1)
-        ]
-        insert_rows(self.session, Editorship, editorships)
-        awards = list(dict.fromkeys(text for text in record.awards if text))
+        authorships, editorships, awards, tag_ids = _child_rows(
+            record, self.authors.resolve, self.tag_id
+        )
+        if self.authors.deferred:  # provisional author ids: write the new authors first
+            self.authors.flush()
+            for row in (*authorships, *editorships):
+                row["author_id"] = self.authors.real_id(row["author_id"])
+        insert_rows(self.session, Authorship, _with_paper(authorships, paper_id))
+        insert_rows(self.session, Editorship, _with_paper(editorships, paper_id))
         insert_rows(self.session, Award, [{"paper_id": paper_id, "text": t} for t in awards])
-        tag_ids = list(dict.fromkeys(self.tag_id(tag) for tag in record.tags if tag))
         insert_rows(
             self.session, paper_tags, [{"paper_id": paper_id, "tag_id": t} for t in tag_ids]
         )
@@ -148,6 +222,371 @@ class PaperWriter:
         self.authors.flush()
 
 
+@dataclass(eq=False)
+class _Pending:
+    """A paper :class:`BatchWriter` holds: new (``paper_id`` None), or a stored one rewritten.
+
+    ``columns`` None: only aliases or sources were added (the paper itself is unchanged).
+    Author ids in ``authorships``/``editorships`` may be the resolver's provisional ones.
+    """
+
+    paper_id: int | None
+    key: str
+    columns: dict[str, Any] | None = None
+    venue_short: str = ""
+    authorships: list[dict[str, Any]] = field(default_factory=list)
+    editorships: list[dict[str, Any]] = field(default_factory=list)
+    awards: list[str] = field(default_factory=list)
+    tag_ids: list[int] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    # Names of the authors as stored, for a paper read back from the database.
+    stored_names: dict[int, PersonName] = field(default_factory=dict)
+
+
+_AUTHORSHIP_KEYS = ("position", "author_id", "written_as", "student", "equal", "corresponding")
+_EDITORSHIP_KEYS = ("position", "author_id")
+
+
+class _StoredPaperQueries:
+    """The statements that read one stored paper back (built once, compiled once)."""
+
+    def __init__(self) -> None:
+        paper_id = bindparam("paper_id")
+        table = Paper.__table__
+        names = list(paper_columns(BibRecord(key="", entry_type=""), None))
+        self.paper = (
+            select(
+                table.c.key, *(table.c[name] for name in names), Venue.short.label("venue_short")
+            )
+            .outerjoin(Venue, Venue.id == table.c.venue_id)
+            .where(table.c.id == paper_id)
+        )
+        person = (Author.given, Author.family, Author.von, Author.jr, Author.is_corporate)
+        self.authors = (
+            select(*(Authorship.__table__.c[name] for name in _AUTHORSHIP_KEYS), *person)
+            .join(Author, Author.id == Authorship.author_id)
+            .where(Authorship.paper_id == paper_id)
+            .order_by(Authorship.position)
+        )
+        self.editors = (
+            select(Editorship.position, Editorship.author_id, *person)
+            .join(Author, Author.id == Editorship.author_id)
+            .where(Editorship.paper_id == paper_id)
+            .order_by(Editorship.position)
+        )
+        self.awards = select(Award.text).where(Award.paper_id == paper_id).order_by(Award.id)
+        self.tags = (
+            select(paper_tags.c.tag_id)
+            .where(paper_tags.c.paper_id == paper_id)
+            .order_by(paper_tags.c.tag_id)
+        )
+
+
+class BatchWriter:
+    """An import's writes: new papers and rewritten stored ones, kept in memory and written
+    in batches with one executemany per table (ids of new papers via ``INSERT ... RETURNING``).
+
+    Papers are named by a *ref*: a stored paper's id, or for a new paper a number from
+    :meth:`new_ref` (above every stored id); :meth:`paper_id` gives the database id once
+    written.
+    :meth:`record` reads a paper back as :func:`record_from_paper` would, from memory while it
+    is pending, so a merge gives the same result whether or not a flush came between.
+    The caller flushes (``len(writer) >= batch_size``) and flushes at the end.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        authors: AuthorResolver,
+        venue_of: VenueShortLookup,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.session = session
+        self.authors = authors
+        self.venue_of = venue_of
+        self.batch_size = max(1, batch_size)
+        self._tags = _Tags(session)
+        self._pending: dict[int, _Pending] = {}
+        self._written: dict[int, int] = {}  # ref of a new paper -> its id, once flushed
+        self._first_ref: int | None = None  # refs from here on name new papers
+        self._next_ref = 0
+        self._queries: _StoredPaperQueries | None = None
+        # Papers this writer wrote, and those of them with editors, awards, tags: reading one
+        # back skips the queries for lists it is known not to have (most papers).
+        self._mine: set[int] = set()
+        self._with: dict[str, set[int]] = {"editors": set(), "awards": set(), "tags": set()}
+        self.flushes = 0
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= self.batch_size
+
+    def new_ref(self) -> int:
+        """A ref for a new paper: above every stored id, so it names nothing else.
+
+        They count up from the highest stored id, so they usually equal the ids the papers
+        get, and whatever orders papers by id (dedup's tie-breaks) sees the same order
+        whether or not a paper was written yet.
+        """
+        if self._first_ref is None:
+            highest = self.session.scalar(select(func.max(Paper.id))) or 0
+            self._first_ref = self._next_ref = highest + 1
+        ref = self._next_ref
+        self._next_ref += 1
+        return ref
+
+    def paper_id(self, ref: int) -> int | None:
+        """The database id of a paper (None while a new one is pending)."""
+        if self._first_ref is None or ref < self._first_ref:
+            return ref
+        return self._written.get(ref)
+
+    def _fill(
+        self, entry: _Pending, record: BibRecord, key: str, normalised_title: str | None
+    ) -> None:
+        venue_id, venue_short = self.venue_of(record)
+        entry.key = key
+        entry.columns = paper_columns(record, venue_id, normalised_title=normalised_title)
+        entry.venue_short = venue_short
+        entry.authorships, entry.editorships, entry.awards, entry.tag_ids = _child_rows(
+            record, self.authors.resolve, self._tags.id
+        )
+
+    def add(
+        self, ref: int, record: BibRecord, key: str, *, normalised_title: str | None = None
+    ) -> None:
+        """A new paper for ``record`` under cite key ``key``, named ``ref`` (:meth:`new_ref`)."""
+        entry = self._pending[ref] = _Pending(paper_id=None, key=key)
+        self._fill(entry, record, key, normalised_title)
+
+    def replace(self, ref: int, record: BibRecord, key: str) -> None:
+        """Rewrite a paper (pending or stored) from a merged record, under cite key ``key``."""
+        self._fill(self._entry(ref, key), record, key, None)
+
+    def add_aliases(self, ref: int, keys: Sequence[str]) -> None:
+        """Old cite keys pointing at the paper (the caller checked they are free)."""
+        self._entry(ref).aliases.extend(keys)
+
+    def add_source(self, ref: int, row: dict[str, Any]) -> None:
+        """A ``paper_sources`` row (without ``paper_id``) for the paper."""
+        self._entry(ref).sources.append(row)
+
+    def _entry(self, ref: int, key: str | None = None) -> _Pending:
+        """The pending entry of a paper, made for a stored one (``key``: its key if known)."""
+        entry = self._pending.get(ref)
+        if entry is None:
+            paper_id = self.paper_id(ref)
+            assert paper_id is not None, "a pending paper is always in _pending"
+            if key is None:
+                key = self.session.scalar(select(Paper.key).where(Paper.id == paper_id)) or ""
+            entry = self._pending[ref] = _Pending(paper_id=paper_id, key=key)
+        return entry
+
+    # -- reading back --------------------------------------------------------------------
+
+    def record(self, ref: int) -> BibRecord:
+        """The paper as :func:`record_from_paper` gives it, but every author under the best
+        spelling seen so far (the stored display name may be behind: it is written at flush).
+
+        From memory while the paper is pending, else read with a few cached Core queries
+        (the ORM load of :func:`load_papers` costs ~10x as much per paper).
+        """
+        pending = self._pending.get(ref)
+        if pending is None or pending.columns is None:
+            paper_id = self.paper_id(ref)
+            assert paper_id is not None
+            pending = self._load(paper_id, pending.key if pending is not None else None)
+        return self._view(pending)
+
+    def _load(self, paper_id: int, key: str | None) -> _Pending:
+        """A stored paper as a :class:`_Pending` (not registered as one)."""
+        if self._queries is None:
+            self._queries = _StoredPaperQueries()
+        queries = self._queries
+        params = {"paper_id": paper_id}
+        # Core statements go to the session's connection: the same transaction, without the
+        # ORM's per-call work (about 3x cheaper per statement).
+        conn = self.session.connection()
+        paper = conn.execute(queries.paper, params).one()._asdict()
+        venue_short = paper.pop("venue_short") or ""
+        stored_key = paper.pop("key")
+        names: dict[int, PersonName] = {}
+
+        def person(row: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+            names[row.author_id] = PersonName(
+                row.given, row.family, row.von, row.jr, row.is_corporate
+            )
+            return {name: getattr(row, name) for name in keys}
+
+        def has(kind: str) -> bool:
+            return paper_id not in self._mine or paper_id in self._with[kind]
+
+        execute = conn.execute
+        authors = [person(row, _AUTHORSHIP_KEYS) for row in execute(queries.authors, params)]
+        editors = (
+            [person(row, _EDITORSHIP_KEYS) for row in execute(queries.editors, params)]
+            if has("editors")
+            else []
+        )
+        entry = _Pending(
+            paper_id=paper_id,
+            key=key if key is not None else stored_key,
+            columns=paper,
+            venue_short=venue_short,
+            authorships=authors,
+            editorships=editors,
+            awards=list(conn.scalars(queries.awards, params)) if has("awards") else [],
+            tag_ids=list(conn.scalars(queries.tags, params)) if has("tags") else [],
+        )
+        entry.stored_names = names
+        return entry
+
+    def _view(self, entry: _Pending) -> BibRecord:
+        """What :func:`record_from_paper` reads back for the paper ``entry`` holds."""
+        columns = entry.columns
+        assert columns is not None
+        known = self.authors.name_of
+        stored = entry.stored_names
+
+        def name_of(author_id: int) -> PersonName:
+            return known(author_id) or stored.get(author_id) or PersonName()
+
+        return BibRecord(
+            key=entry.key,
+            entry_type=columns["entry_type"],
+            title=columns["title"],
+            title_bibtex=columns["title_bibtex"],
+            authors=tuple(
+                AuthorEntry(
+                    name=name_of(row["author_id"]),
+                    student=row["student"],
+                    equal=row["equal"],
+                    corresponding=row["corresponding"],
+                )
+                for row in entry.authorships
+            ),
+            authors_truncated=columns["authors_truncated"],
+            editors=tuple(name_of(row["author_id"]) for row in entry.editorships),
+            year=columns["year"],
+            month=columns["month"],
+            venue_text=columns["venue_text"],
+            venue_hint=entry.venue_short,
+            volume=columns["volume"],
+            number=columns["number"],
+            pages=columns["pages"],
+            publisher=columns["publisher"],
+            series=columns["series"],
+            edition=columns["edition"],
+            doi=columns["doi"] or "",
+            arxiv_id=columns["arxiv_id"] or "",
+            url=columns["url"],
+            abstract=columns["abstract"],
+            note=columns["note"],
+            awards=tuple(entry.awards),
+            tags=tuple(self._tags.name(tag_id) for tag_id in entry.tag_ids),
+            fields=dict(columns["fields"] or {}),
+        )
+
+    # -- writing -------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write everything pending (new authors first, then papers, then their rows)."""
+        if not self._pending:
+            self.authors.flush()
+            return
+        self.authors.flush()
+        entries = list(self._pending.items())
+        conn = self.session.connection()
+        new = [(ref, entry) for ref, entry in entries if entry.paper_id is None]
+        rewritten = [e for _, e in entries if e.paper_id is not None and e.columns is not None]
+        if new:
+            rows = []
+            for _, entry in new:
+                assert entry.columns is not None
+                rows.append({"key": entry.key, "key_folded": fold_key(entry.key), **entry.columns})
+            ids = insert_returning_ids(conn, Paper, rows, unique="key_folded")
+            for (ref, entry), paper_id in zip(new, ids, strict=True):
+                entry.paper_id = paper_id
+                self._written[ref] = paper_id
+        if rewritten:
+            self._rewrite(conn, rewritten)
+        real_id = self.authors.real_id
+        authorships: list[dict[str, Any]] = []
+        editorships: list[dict[str, Any]] = []
+        awards: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        aliases: list[dict[str, Any]] = []
+        sources: list[dict[str, Any]] = []
+        # The entries are dropped after this: their rows are completed in place.
+        for _, entry in entries:
+            paper_id = entry.paper_id
+            assert paper_id is not None
+            if entry.columns is not None:
+                for row in entry.authorships:
+                    row["paper_id"] = paper_id
+                    row["author_id"] = real_id(row["author_id"])
+                    authorships.append(row)
+                for row in entry.editorships:
+                    row["paper_id"] = paper_id
+                    row["author_id"] = real_id(row["author_id"])
+                    editorships.append(row)
+                awards.extend({"paper_id": paper_id, "text": text} for text in entry.awards)
+                tags.extend({"paper_id": paper_id, "tag_id": tag_id} for tag_id in entry.tag_ids)
+                self._mine.add(paper_id)
+                for kind, rows in (
+                    ("editors", entry.editorships),
+                    ("awards", entry.awards),
+                    ("tags", entry.tag_ids),
+                ):
+                    if rows:
+                        self._with[kind].add(paper_id)
+                    else:
+                        self._with[kind].discard(paper_id)
+            aliases.extend(
+                {"paper_id": paper_id, "key": key, "key_folded": fold_key(key)}
+                for key in entry.aliases
+            )
+            for row in entry.sources:
+                row["paper_id"] = paper_id
+                sources.append(row)
+        insert_rows(conn, Authorship, authorships)
+        insert_rows(conn, Editorship, editorships)
+        insert_rows(conn, Award, awards)
+        insert_rows(conn, paper_tags, tags)
+        insert_rows(conn, CiteKeyAlias, aliases)
+        insert_rows(conn, PaperSource, sources)
+        self._pending = {}
+        self.flushes += 1
+
+    def _rewrite(self, conn: Connection, entries: list[_Pending]) -> None:
+        """Stored papers a merge changed: new values and key, their lists deleted."""
+        table = Paper.__table__
+        first = entries[0].columns
+        assert first is not None
+        names = ["key", "key_folded", *first]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("paper_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        rows = []
+        for entry in entries:
+            values = {"key": entry.key, "key_folded": fold_key(entry.key), **(entry.columns or {})}
+            rows.append({"paper_id": entry.paper_id, **{f"new_{k}": v for k, v in values.items()}})
+        conn.execute(stmt, rows)
+        ids = [entry.paper_id for entry in entries]
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            for model in (Authorship, Editorship, Award):
+                conn.execute(delete(model).where(model.paper_id.in_(chunk)))
+            conn.execute(delete(paper_tags).where(paper_tags.c.paper_id.in_(chunk)))
+
+
 def load_papers(session: Session, ids: Iterable[int]) -> list[Paper]:
     """Papers with everything :func:`record_from_paper` reads, in few queries."""
     wanted = list(ids)
@@ -156,6 +595,8 @@ def load_papers(session: Session, ids: Iterable[int]) -> list[Paper]:
     stmt = (
         select(Paper)
         .where(Paper.id.in_(wanted))
+        # Fresh values even for papers this session loaded before a Core UPDATE changed them.
+        .execution_options(populate_existing=True)
         .options(
             selectinload(Paper.authorships).selectinload(Authorship.author),
             selectinload(Paper.editorships).selectinload(Editorship.author),

@@ -375,6 +375,48 @@ def _match_brace(s: str, p: int) -> int:
     return -1
 
 
+# Deeper brace nesting than this is flattened before decoding, and longer chains of accents
+# (``\'\'\'e``) are kept verbatim: the decoder recurses once per level, and real data never
+# nests more than a handful of levels, so a hostile 10,000-level value cannot exhaust the stack.
+MAX_NESTING = 50
+# A run of more than MAX_NESTING accent commands, kept verbatim in one step (linear time).
+_ACCENT_SYMBOLS = re.escape("".join(name for name in _ACCENT_MARKS if not name.isalpha()))
+_ACCENT_WORDS = "|".join(name for name in _ACCENT_MARKS if name.isalpha())
+_ACCENT_COMMAND = rf"\\(?:[{_ACCENT_SYMBOLS}]|(?:{_ACCENT_WORDS})(?![A-Za-z]))[ \t\n\r]*"
+_ACCENT_RUN = re.compile(rf"(?:{_ACCENT_COMMAND}){{{MAX_NESTING + 1},}}")
+
+
+def _limit_nesting(s: str) -> str:
+    """``s`` with each brace nested deeper than ``MAX_NESTING`` replaced by an empty group
+    (``{}``: it still ends a command name, ``\\emph{x`` must not become ``\\emphx``)."""
+    if s.count("{") <= MAX_NESTING:
+        return s
+    out: list[str] = []
+    depth = 0
+    start = i = 0
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+            if depth > MAX_NESTING:
+                out.append(s[start:i] + "{}")
+                start = i + 1
+        elif c == "}" and depth:
+            if depth > MAX_NESTING:
+                out.append(s[start:i] + "{}")
+                start = i + 1
+            depth -= 1
+        i += 1
+    if not out:
+        return s
+    out.append(s[start:])
+    return "".join(out)
+
+
 def _apply_accent(mark: str, base: str, spacing: str) -> str:
     if not base:
         return spacing
@@ -392,6 +434,7 @@ class _Decoder:
     __slots__ = ("bibtex", "closed", "n", "protected", "s")
 
     def __init__(self, s: str, *, bibtex: bool = False, collect: bool = False) -> None:
+        s = _limit_nesting(s)
         self.s = s
         self.n = len(s)
         self.bibtex = bibtex
@@ -615,8 +658,11 @@ class _Decoder:
                     return "".join(table[ch] for ch in content), close + 1
         return self._raw_with_args(j, k)
 
-    def _accent(self, j: int, k: int, name: str) -> tuple[str, int]:
-        """``\\'e``, ``\\'{e}``, ``\\' e``, ``\\'\\i``, ``\\c{c}``, ``\\c c``, ``\\~{}`` -> text."""
+    def _accent(self, j: int, k: int, name: str, chain: int = 0) -> tuple[str, int]:
+        """``\\'e``, ``\\'{e}``, ``\\' e``, ``\\'\\i``, ``\\c{c}``, ``\\c c``, ``\\~{}`` -> text.
+
+        ``chain``: how many accents this one is inside (``\\'\\^e``); see ``MAX_NESTING``.
+        """
         s, n = self.s, self.n
         mark = _ACCENT_MARKS[name]
         spacing = _SPACING_ACCENTS.get(name, "")
@@ -642,8 +688,12 @@ class _Decoder:
                 base = _LETTERS[m.group()]
                 return _apply_accent(mark, base, spacing), self._skip_ws(m.end())
             inner_name = m.group() if m is not None else s[p + 1 : p + 2]
-            if inner_name in _ACCENT_MARKS:  # \'\^e: an accent on an accented letter
-                inner, end = self._accent(p, p + 1 + len(inner_name), inner_name)
+            if chain == 0:
+                run = _ACCENT_RUN.match(s, j)
+                if run is not None:
+                    return run.group(), run.end()
+            if inner_name in _ACCENT_MARKS and chain < MAX_NESTING:  # \'\^e: accent on accent
+                inner, end = self._accent(p, p + 1 + len(inner_name), inner_name, chain + 1)
                 if inner[:1].isalpha():
                     return _apply_accent(mark, inner, spacing), end
             return s[j:k], k

@@ -1,10 +1,11 @@
 """Venues in the database: the resolve-or-create step import uses, and `pubdb venue`'s
 list / show / add / alias / merge.
 
-Keys (shared with ``pubdb.query``): ``venues.short_key`` is ``fold(short)``;
-``venue_aliases.text_key`` is ``pubdb.venues.alias_key(text)``. An alias with ``by_user`` set
-was made by ``venue alias`` (or is a merged venue's name) and is the user's word: resolution
-consults it before the registry. Import adds an alias row (``by_user`` unset) for each venue
+Keys (shared with ``pubdb.query``): ``venues.short_key`` is ``fold(short)`` and
+``venue_aliases.text_key`` is ``pubdb.venues.alias_key(text)``, both cut to their column's
+length (``short_key``, ``text_key``). An alias with ``by_user`` set was made by
+``venue alias`` (or is a merged venue's name) and is the user's word: resolution consults it
+before the registry. Import adds an alias row (``by_user`` unset) for each venue
 text it resolved, so the same text is found directly next time and ``venue:`` queries match it.
 """
 
@@ -52,9 +53,20 @@ _HINT_FIELDS = ("abbr", "shortjournal", "shortbooktitle", "eventtitle")
 _INDEX = "pubdb.venue_service.index"
 
 
+# The lengths of venues.short_key and venue_aliases.text_key: keys are cut to them both when
+# stored and when looked up, so a very long venue text is found again.
+SHORT_KEY_LENGTH = 100
+TEXT_KEY_LENGTH = 500
+
+
 def short_key(short: str) -> str:
     """The stored, unique form of a short name: ``SIGMOD`` and ``sigmod`` are one venue."""
-    return fold(short.strip())
+    return fold(short.strip())[:SHORT_KEY_LENGTH]
+
+
+def text_key(text: str) -> str:
+    """The stored, unique form of an alias text (``venues.alias_key``, cut to the column)."""
+    return alias_key(text)[:TEXT_KEY_LENGTH]
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +130,7 @@ def find_venue(session: Session, name: str) -> Venue | None:
     venue = session.scalar(select(Venue).where(Venue.short_key == short_key(name)))
     if venue is not None:
         return venue
-    key = alias_key(name)
+    key = text_key(name)
     if key:
         venue = session.scalar(
             select(Venue)
@@ -150,7 +162,7 @@ def _add_alias(
 ) -> bool:
     """An alias row for ``text`` -> ``venue``; an existing row for another venue is kept unless
     ``replace``. True when a row was added or changed."""
-    key = alias_key(text)
+    key = text_key(text)
     if not key:
         return False
     index = _index(session)
@@ -177,7 +189,7 @@ def _add_alias(
             return True
     session.execute(
         insert(VenueAlias),
-        [{"venue_id": venue.id, "text": text, "text_key": key[:500], "by_user": by_user}],
+        [{"venue_id": venue.id, "text": text, "text_key": key, "by_user": by_user}],
     )
     index.aliases[key] = venue.id
     if by_user:
@@ -196,7 +208,7 @@ def _create(
 ) -> Venue:
     # Core insert: a bulk import creates thousands of venues, and an ORM flush per venue
     # would dominate its venue cost.
-    key = short_key(short)[:100]
+    key = short_key(short)
     venue_id = session.execute(
         insert(Venue).returning(Venue.id),
         [
@@ -233,7 +245,7 @@ def _existing(session: Session, short: str) -> Venue | None:
     index = _index(session)
     found = index.shorts.get(short_key(short))
     if found is None:
-        found = index.aliases.get(alias_key(short))  # a venue merged into another
+        found = index.aliases.get(text_key(short))  # a venue merged into another
     return _venue(session, found) if found is not None else None
 
 
@@ -254,7 +266,7 @@ def _ensure(session: Session, short: str, reg: VenueRegistry) -> Venue:
 def _venue_for_match(session: Session, match: VenueMatch, reg: VenueRegistry) -> Venue:
     venue = _existing(session, match.short)
     if venue is None and not match.known and match.name and match.name != match.short:
-        found = _index(session).aliases.get(alias_key(match.name))
+        found = _index(session).aliases.get(text_key(match.name))
         venue = _venue(session, found) if found is not None else None
     if venue is not None:
         return venue
@@ -296,7 +308,7 @@ def resolve_or_create(
     text = text or ""
     index = _index(session)
     if not hint.strip():
-        found = index.aliases.get(alias_key(text)) if text.strip() else None
+        found = index.aliases.get(text_key(text)) if text.strip() else None
         if found is not None:
             return _venue(session, found)
     match = resolve_venue(
@@ -486,7 +498,7 @@ def alias_venue(
     """Make ``text`` mean venue ``short`` (the user's word: it wins over the registry) and move
     the papers whose venue text it matches — except those with an explicit ``abbr``-like hint."""
     reg = registry if registry is not None else default_registry()
-    key = alias_key(text)
+    key = text_key(text)
     if not key:
         raise InputError(f"alias text {text!r} has no letters or digits")
     venue = get_venue(session, short, registry=reg)
@@ -508,7 +520,7 @@ def alias_venue(
     ).all()
     left: set[int] = set()
     for pid, pkey, vid, venue_text, paper_fields in rows:
-        if key not in alias_keys(venue_text):
+        if key not in {k[:TEXT_KEY_LENGTH] for k in alias_keys(venue_text)}:
             continue
         if vid == venue.id:
             continue
@@ -599,7 +611,7 @@ def merge_venues(
     session.expire_all()
     _forget_index(session)
     for text in (gone_short, gone_name):
-        if text and alias_key(text) not in (alias_key(kept.short), ""):
+        if text and text_key(text) not in (text_key(kept.short), ""):
             _add_alias(session, kept, text, by_user=True, replace=True)
     _forget_index(session)
     return MergeResult(kept.short, gone_short, papers or 0, aliases or 0, workshops or 0)

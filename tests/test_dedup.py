@@ -575,6 +575,23 @@ def test_cluster_reasons_name_the_pairs():
     assert dedup.sure_pairs([c]) == 2
 
 
+@pytest.mark.parametrize(
+    "marked",
+    [("a", "b"), ("a", "c")],
+    ids=["pair-marked-apart", "chain-ends-marked-apart"],
+)
+def test_cluster_never_joins_papers_marked_apart(marked):
+    items = [item(key="a"), item(key="b"), item(key="c")]
+    ids = {it.key: it.id for it in items}
+    apart = {frozenset(ids[k] for k in marked)}
+    clusters = cluster(items, apart=apart)
+    for found in clusters:
+        assert not {ids[k] for k in marked} <= set(found.ids), found
+    assert cluster(items)[0].sure and len(cluster(items)[0].ids) == 3  # without the mark
+    # The third record still joins one of the two.
+    assert any(c.sure and len(c.ids) == 2 for c in clusters)
+
+
 # -- building items --------------------------------------------------------------------------
 
 
@@ -634,6 +651,53 @@ def test_item_from_record():
 )
 def test_item_from_record_infers_venue_kind(kw, kind):
     assert item_from_record(1, _record(**kw)).venue_kind == kind
+
+
+def test_build_item_is_what_item_from_record_builds():
+    rec = _record(editors=(parse_name("Jane Editor"),), fields={"doi": "n/a"})
+    built = dedup.build_item(
+        3,
+        key=rec.key,
+        title=rec.title,
+        title_key_value=title_key(rec.title),
+        year=rec.year,
+        doi="10.1145/abc",
+        entry_type="article",
+        venue_short="FGCS",
+        venue_text=rec.venue_text,
+        venue_kind="journal",
+        author_keys=[name_match_key(a.name) for a in rec.authors],
+        editor_keys=[name_match_key(parse_name("Jane Editor"))],
+    )
+    assert built == item_from_record(3, rec, venue_short="FGCS", venue_kind="journal")
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        pytest.param(
+            {"authors": (), "editors": (parse_name("Jane Editor"),)},
+            {"author_keys": ("editor|j",)},
+            id="editors-stand-in",
+        ),
+        pytest.param(
+            {"doi": "", "fields": {"doi": "1.1"}}, {"doi": "", "doi_text": "1.1"}, id="doi-text"
+        ),
+        pytest.param(
+            {"fields": {"doi": "1.1"}}, {"doi": "10.1145/abc", "doi_text": ""}, id="doi-wins"
+        ),
+        pytest.param({"title": "x" * 800}, {"title_key": "x" * 500}, id="title-key-cut"),
+        pytest.param({"venue_text": "", "venue_hint": "FGCS"}, {"venue": "fgcs"}, id="venue-hint"),
+    ],
+)
+def test_item_from_record_fields(kw, expected):
+    built = item_from_record(1, _record(**kw))
+    for name, value in expected.items():
+        assert getattr(built, name) == value
+
+
+def test_venue_kind_other_is_guessed():
+    assert item_from_record(1, _record(), venue_kind="other").venue_kind == "journal"
 
 
 # -- incremental index (import) --------------------------------------------------------------

@@ -268,3 +268,220 @@ def test_every_real_world_file_imports_and_accounts_for_every_entry(tmp_path):
     for file_report in report.files:
         assert file_report.accounted == file_report.entries, file_report.path
     assert report.total("added") > 5000
+
+
+# -- batched writes: the result does not depend on where the batches fall ---------------------
+
+BOUNDARY = """@article{liu2018preprint,
+  author = {Liu, Zhengchun and Foster, Ian},
+  title = {Towards a Smart Data Transfer Node},
+  journal = {arXiv preprint arXiv:1805.00001},
+  year = {2018},
+}
+@article{alpha2018,
+  author = {Kettimuthu, Rajkumar and Foster, I.},
+  title = {Transferring a Petabyte in a Day},
+  journal = {Future Generation Computer Systems},
+  doi = {10.1016/j.future.2018.05.051},
+  year = {2018},
+}
+@article{beta2014,
+  author = {G{\\"u}rsoy, Doga and De Carlo, Francesco},
+  title = {TomoPy: a framework for the analysis of synchrotron tomographic data},
+  journal = {Journal of Synchrotron Radiation},
+  year = {2014},
+}
+@inproceedings{gamma2020,
+  author = {Chard, Kyle and Foster, Ian},
+  title = {Globus Compute: Federated Function as a Service},
+  booktitle = {Proceedings of the 29th International Symposium on High-Performance
+               Parallel and Distributed Computing},
+  year = {2020},
+  pages = {1--12},
+}
+@inproceedings{gamma2020scholar,
+  author = {K. Chard and I. T. Foster},
+  title = {Globus compute: federated function as a service},
+  booktitle = {HPDC},
+  year = {2020},
+  award = {Best Paper},
+}
+@article{liu2018fgcs,
+  author = {Liu, Zhengchun and Foster, Ian T.},
+  title = {Towards a Smart Data Transfer Node},
+  journal = {Future Generation Computer Systems},
+  volume = {89},
+  pages = {10--18},
+  doi = {10.1016/j.future.2018.06.033},
+  year = {2018},
+}
+@article{alpha2018dblp,
+  author = {Rajkumar Kettimuthu and Ian Foster},
+  title = {Transferring a petabyte in a day},
+  journal = {Future Gener. Comput. Syst.},
+  doi = {https://doi.org/10.1016/J.FUTURE.2018.05.051},
+  volume = {88},
+  year = {2018},
+  keywords = {data transfer},
+}
+@inproceedings{gamma2020dblp,
+  author = {Kyle Chard and Ian T. Foster},
+  title = {Globus Compute: Federated Function as a Service},
+  booktitle = {HPDC},
+  year = {2020},
+  doi = {10.1145/3588195.3592993},
+}
+"""
+
+
+def database_state(session) -> dict[str, object]:
+    """Everything an import writes, by cite key and name (ids differ between runs)."""
+    key_of = dict(session.execute(select(Paper.id, Paper.key)).all())
+    name_of = dict(session.execute(select(Author.id, Author.display_name)).all())
+    return {
+        "papers": sorted(
+            session.execute(
+                select(
+                    Paper.key, Paper.entry_type, Paper.title, Paper.pages, Paper.volume, Paper.doi
+                )
+            ).all()
+        ),
+        "authorships": sorted(
+            (key_of[row.paper_id], row.position, name_of[row.author_id], row.written_as)
+            for row in session.execute(select(Authorship)).scalars()
+        ),
+        "authors": sorted(name_of.values()),
+        "aliases": sorted(
+            (key_of[paper_id], key)
+            for paper_id, key in session.execute(select(CiteKeyAlias.paper_id, CiteKeyAlias.key))
+        ),
+        "sources": sorted(
+            (key_of[row.paper_id], row.cite_key, row.merged_from_key or "")
+            for row in session.execute(select(PaperSource)).scalars()
+        ),
+        "awards": sorted(
+            (key_of[paper_id], text)
+            for paper_id, text in session.execute(select(Award.paper_id, Award.text))
+        ),
+        "tags": sorted(
+            (paper.key, tag.name) for paper in session.scalars(select(Paper)) for tag in paper.tags
+        ),
+    }
+
+
+def import_with_batch_size(
+    location: str, bib: Path, batch_size: int, monkeypatch
+) -> tuple[dict, list, int]:
+    """Import ``bib`` in batches of ``batch_size``: (state, merges, stored papers read back)."""
+    from pubdb.importing import ImportInput, import_files
+    from pubdb.paperio import BatchWriter
+
+    reads = []
+    load = BatchWriter._load
+
+    def counting_load(self, paper_id, key):
+        reads.append(paper_id)
+        return load(self, paper_id, key)
+
+    monkeypatch.setattr(BatchWriter, "_load", counting_load)
+    store = open_store(location)
+    try:
+        with store.transaction() as session:
+            report = import_files(session, [ImportInput(str(bib))], batch_size=batch_size)
+        with store.transaction() as session:
+            state = database_state(session)
+    finally:
+        store.dispose()
+    merged = [(entry.key, entry.into) for entry in report.files[0].merged]
+    return state, merged, len(reads)
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "stored_reads"),
+    [
+        # 1: every paper is written at once, so every merge reads its paper back.
+        pytest.param(1, 4, id="batch-1-all-flushed"),
+        # 3: liu2018preprint, alpha2018, beta2014 are written before gamma2020 arrives;
+        # gamma2020scholar merges into gamma2020 while it is still pending (in memory), then
+        # liu2018fgcs and alpha2018dblp merge into written papers, the flush after them writes
+        # gamma2020, and gamma2020dblp merges into the paper the first two gamma entries made.
+        pytest.param(3, 3, id="batch-3-straddling"),
+        # 1000: everything pending until the end: no paper is read back.
+        pytest.param(1000, 0, id="batch-1000-all-pending"),
+    ],
+)
+def test_merges_across_a_batch_boundary(db_path, tmp_path, monkeypatch, batch_size, stored_reads):
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    state, merged, reads = import_with_batch_size(str(db_path), bib, batch_size, monkeypatch)
+    assert reads == stored_reads
+    assert merged == [
+        ("gamma2020scholar", "gamma2020"),
+        # the published version takes over its preprint's record and key
+        ("liu2018fgcs", "liu2018fgcs"),
+        ("alpha2018dblp", "alpha2018"),
+        ("gamma2020dblp", "gamma2020"),
+    ]
+    papers = {row[0]: row[1:] for row in state["papers"]}
+    assert sorted(papers) == ["alpha2018", "beta2014", "gamma2020", "liu2018fgcs"]
+    assert papers["liu2018fgcs"] == (
+        "article",
+        "Towards a Smart Data Transfer Node",
+        "10--18",
+        "89",
+        "10.1016/j.future.2018.06.033",
+    )
+    assert papers["alpha2018"][3:] == ("88", "10.1016/j.future.2018.05.051")
+    assert papers["gamma2020"][2:] == ("1--12", "", "10.1145/3588195.3592993")
+    assert state["aliases"] == [
+        ("alpha2018", "alpha2018dblp"),
+        ("gamma2020", "gamma2020dblp"),
+        ("gamma2020", "gamma2020scholar"),
+        ("liu2018fgcs", "liu2018preprint"),
+    ]
+    assert state["sources"] == [
+        ("alpha2018", "alpha2018", ""),
+        ("alpha2018", "alpha2018dblp", "alpha2018dblp"),
+        ("beta2014", "beta2014", ""),
+        ("gamma2020", "gamma2020", ""),
+        ("gamma2020", "gamma2020dblp", "gamma2020dblp"),
+        ("gamma2020", "gamma2020scholar", "gamma2020scholar"),
+        ("liu2018fgcs", "liu2018fgcs", "liu2018fgcs"),
+        ("liu2018fgcs", "liu2018preprint", ""),
+    ]
+    assert state["awards"] == [("gamma2020", "Best Paper")]
+    assert state["tags"] == [("alpha2018", "data transfer")]
+    # One person per author, under the most complete spelling seen.
+    assert state["authors"] == [
+        "Doga Gürsoy",
+        "Francesco De Carlo",
+        "Ian T. Foster",
+        "Kyle Chard",
+        "Rajkumar Kettimuthu",
+        "Zhengchun Liu",
+    ]
+    # And everything else (who wrote what, under which spelling) is what one batch gives.
+    if batch_size != 1000:
+        reference_db = str(tmp_path / "reference.sqlite")
+        reference, _, _ = import_with_batch_size(reference_db, bib, 1000, monkeypatch)
+        assert state == reference
+
+
+def test_show_lists_where_merged_sources_disagree(run_cli, tmp_path):
+    a = write(tmp_path, "a.bib", article(extra="doi = {10.1/x}, volume = {89},"))
+    b = write(tmp_path, "b.bib", article(key="other", extra="doi = {10.1/x}, volume = {90},"))
+    assert run_cli("import", str(a)).exit_code == 0
+    assert "1 merged" in run_cli("import", str(b)).stdout
+    shown = run_cli("show", "other")
+    assert shown.exit_code == 0, shown.output
+    assert "conflicts" in shown.stdout
+    assert "volume: kept '89'; other says '90'" in shown.stdout
+
+
+def test_overlong_values_fail_that_entry_only(run_cli, db_path, tmp_path):
+    long_pages = article(key="long", title="Long pages", extra="pages = {" + "1" * 150 + "},")
+    bib = write(tmp_path, "long.bib", long_pages + article())
+    result = run_cli("import", str(bib))
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.stdout and "1 failed" in result.stdout
+    assert "long.bib:1: pages is 150 characters long (at most 100)" in result.stderr
+    assert query(db_path, select(Paper.key)) == [("liu2018",)]

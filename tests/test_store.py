@@ -125,3 +125,9 @@ def test_url_and_path_forms():
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert database_url("x.db").startswith("sqlite:////")
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_backup_leaves_no_partial_file(store):
+    copy = backup_sqlite(store.engine)
+    assert copy is not None
+    assert not list(copy.parent.glob("*.part"))

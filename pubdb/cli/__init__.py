@@ -26,12 +26,15 @@ COMMANDS: dict[str, str] = {
     "show": "pubdb.cli.papers:show",
     "venue": "pubdb.cli.venue:venue",
     "export": "pubdb.cli.export:export",
+    "dedup": "pubdb.cli.dedup:dedup",
+    "merge": "pubdb.cli.dedup:merge",
+    "unmerge": "pubdb.cli.dedup:unmerge",
 }
 
 # Short help shown by `pubdb --help` without importing the command modules.
 SHORT_HELP: dict[str, str] = {
     "init": "Create or upgrade the database; print its location and schema revision.",
-    "db": "Database maintenance: upgrade, current revision.",
+    "db": "Database maintenance: upgrade, current revision, copy into another database.",
     "import": "Import .bib files (`-` is standard input); report what was added or merged.",
     "owner": "Who the CV belongs to: the author shown in bold.",
     "mark": "Mark an author of a paper as student, equal contribution or corresponding.",
@@ -43,6 +46,10 @@ SHORT_HELP: dict[str, str] = {
     "sources.",
     "venue": "Venues: list them with paper counts, show one, add one, alias a text, merge two.",
     "export": "Write papers as a CV list (markdown, latex, html, text), CSL-JSON or BibTeX.",
+    "dedup": "List duplicate clusters (sure and possible) with scores and reasons; --merge "
+    "merges the sure ones.",
+    "merge": "Merge paper OTHER into KEEP by hand; OTHER's key becomes an alias of KEEP.",
+    "unmerge": "Undo a merge: re-create the paper merged away under KEY from its stored entry.",
 }
 
 
@@ -75,6 +82,31 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except PubdbError as exc:
             raise click.ClickException(exc.message) from exc
+        except Exception as exc:
+            message = _database_trouble(exc, ctx)
+            if message is None:
+                raise  # a bug: keep the traceback
+            raise click.ClickException(message) from exc
+
+
+def _database_trouble(exc: Exception, ctx: click.Context) -> str | None:
+    """One line for a database the environment keeps from working (a read-only file or folder,
+    a file that is no database, a full disk); None for anything else."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    # IntegrityError, ProgrammingError... are DatabaseErrors too, but they are pubdb's bugs.
+    if not isinstance(exc, OperationalError) and type(exc) is not DatabaseError:
+        return None
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    try:
+        from pubdb.store import database_url, describe
+
+        where = describe(database_url(ctx.obj.location))
+    except Exception:  # the location itself is the trouble: say what we know
+        where = "database"
+    return f"{where}: database error: {reason}"
 
 
 class AppContext:
@@ -96,6 +128,9 @@ class AppContext:
             from pubdb.store import open_store
 
             self._store = open_store(self.location)
+            if self._store.backup is not None:
+                # Opening upgraded an older schema; say where the copy of the old file is.
+                click.echo(f"backup: {self._store.backup}", err=True)
         return self._store
 
     def close(self) -> None:

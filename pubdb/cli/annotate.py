@@ -79,7 +79,7 @@ def owner_show(app: AppContext) -> None:
     """Show the owner, their variants and the author records highlighted as them."""
     from pubdb.owner import show_owner
 
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         info = show_owner(session)
     if info.owner is None:
         click.echo("no owner set (pubdb owner set NAME)")
@@ -231,7 +231,7 @@ def award_list(app: AppContext) -> None:
     """List every award, newest first, and the CV summary line per award."""
     from pubdb.annotate import list_awards
 
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         listing = list_awards(session)
     if not listing.rows:
         click.echo("no awards")
@@ -298,7 +298,7 @@ def tag_list(app: AppContext) -> None:
     """List tags with their order, paper counts and section titles."""
     from pubdb.annotate import list_tags
 
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         tags = list_tags(session)
     if not tags:
         click.echo("no tags")

@@ -1,4 +1,4 @@
-"""`pubdb init` and `pubdb db ...`: create, upgrade and inspect the database."""
+"""`pubdb init` and `pubdb db ...`: create, upgrade, inspect and copy the database."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def init(app: AppContext) -> None:
 
 @click.group()
 def db() -> None:
-    """Database maintenance: upgrade, current revision."""
+    """Database maintenance: upgrade, current revision, copy into another database."""
 
 
 @db.command()
@@ -63,3 +63,31 @@ def current(app: AppContext) -> None:
         engine.dispose()
     state = "up to date" if revision == SCHEMA_HEAD else f"pubdb needs {SCHEMA_HEAD}"
     click.echo(f"{describe(str(engine.url))}: {revision or 'empty'} ({state})")
+
+
+@db.command()
+@click.argument("dest", metavar="DEST")
+@pass_app
+def copy(app: AppContext, dest: str) -> None:
+    """Copy every record into database DEST (a path or URL; new or empty, created at head).
+
+    Ids, authors and spellings, marks, venues and aliases, awards, tags and their order,
+    cite-key aliases, sources, relations and the owner are kept as they are. Running it
+    again adds nothing: a DEST that already holds exactly these records is left alone, and
+    a DEST holding other records is refused.
+    """
+    from pubdb.dbcopy import copy_database
+    from pubdb.store import open_store
+
+    source = app.store()
+    destination = open_store(dest)
+    try:
+        report = copy_database(source, destination)
+    finally:
+        destination.dispose()
+    if report.already:
+        click.echo(f"{report.destination}: already holds these records; nothing copied")
+        return
+    shown = ("papers", "authors", "venues", "awards", "tags", "paper_sources")
+    counts = ", ".join(f"{report.rows[name]} {name.replace('paper_', '')}" for name in shown)
+    click.echo(f"copied into {report.destination}: {counts} ({report.total} rows in all)")

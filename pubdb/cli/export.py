@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -76,7 +77,7 @@ Query terms are those of `pubdb list`, e.g. tag:ml-systems year:2019.. -venue:ar
     help="Your own Jinja2 template (markdown, latex, html or text escaping).",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    "-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
     help="Write to FILE (replaced whole, never half-written) instead of standard output.",
 )  # fmt: skip
 @click.option("--latex-escape", is_flag=True, help="bibtex: write ASCII LaTeX, not UTF-8.")
@@ -117,39 +118,84 @@ def export(
     )
     app = ctx.find_object(AppContext)
     assert app is not None
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         text = export(session, query, options)
     if output is None:
-        click.echo(text, nl=False)
+        _echo_or_fail(text)
     else:
         write_atomically(output, text)
         click.echo(f"wrote {output}", err=True)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to a temporary file beside ``path``, then rename it over it."""
+def _echo_or_fail(text: str) -> None:
+    """Print to standard output; a full disk or closed output is one error line, exit 1."""
+    import sys
+
     from pubdb.errors import InputError
 
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # click exits quietly: the reader (`| head`) stopped on purpose
     except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", path=str(path)) from exc
+        try:  # what is still buffered must not fail again at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # not a real file (a test runner's buffer)
+        raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to a temporary file beside ``path``, then rename it over it.
+
+    On any failure the temporary file is removed and ``path`` is as it was. A symbolic link is
+    written through (its target is replaced, the link stays); a device or pipe that already
+    exists (``/dev/stdout``, a FIFO) cannot be renamed over and is written directly; a folder
+    is an error.
+    """
+    from pubdb.errors import InputError
+
+    def fail(exc: OSError) -> InputError:
+        return InputError(f"cannot write: {exc.strerror or exc}", path=str(path))
+
+    try:
+        mode = path.stat().st_mode if path.exists() else None
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    except OSError as exc:
+        raise fail(exc) from exc
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError("is a folder; give a file name", path=str(path))
+    special = str(path.absolute()).startswith(("/dev/", "/proc/"))  # /dev/stdout, /dev/fd/3
+    if special or (mode is not None and not stat.S_ISREG(mode)):
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+        except OSError as exc:
+            raise fail(exc) from exc
+        return
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise fail(exc) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        os.chmod(temp, _mode_for(path))
-        os.replace(temp, path)
-    except OSError as exc:
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else _new_file_mode())
+        os.replace(temp, target)
+    except BaseException as exc:  # an interrupt, too, must not leave the temporary file
         Path(temp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", path=str(path)) from exc
+        if isinstance(exc, OSError):
+            raise fail(exc) from exc
+        raise
 
 
-def _mode_for(path: Path) -> int:
-    """The file's current permissions, or what a new file gets under the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _new_file_mode() -> int:
+    """What a new file gets under the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

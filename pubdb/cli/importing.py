@@ -38,7 +38,11 @@ def import_(
     from pubdb.importing import ImportInput, import_files
 
     inputs = [
-        ImportInput(path="-", text=sys.stdin.read()) if name == "-" else ImportInput(path=name)
+        # Standard input as bytes: its encoding is detected like a file's (text would carry
+        # undecodable bytes as surrogates, which nothing downstream can store).
+        ImportInput(path="-", data=sys.stdin.buffer.read())
+        if name == "-"
+        else ImportInput(path=name)
         for name in files
     ]
     store = app.store()

@@ -87,7 +87,7 @@ def list_papers(
 
     app = ctx.find_object(AppContext)
     assert app is not None
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         found = search(session, query, sort=sort, limit=limit)
         if not found:
             return
@@ -264,12 +264,17 @@ def show(app: AppContext, key: str) -> None:
 
     KEY is the paper's cite key or any key it had before (case does not matter).
     """
+    from pubdb.cli.dedup import conflict_lines
+    from pubdb.dedup_service import paper_conflicts
     from pubdb.papers import find_paper, paper_details
 
-    with app.store().transaction() as session:
-        details = paper_details(session, find_paper(session, key))
+    with app.store().transaction(write=False) as session:
+        paper = find_paper(session, key)
+        details = paper_details(session, paper)
+        # Where the merged sources disagree: the kept value and what each other source says.
+        conflicts = paper_conflicts(session, paper.id)
     width = shutil.get_terminal_size(fallback=(100, 24)).columns
-    click.echo("\n".join(format_details(details, width)))
+    click.echo("\n".join(format_details(details, width) + conflict_lines(conflicts, LABEL)))
 
 
 LABEL = 13

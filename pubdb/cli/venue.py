@@ -32,7 +32,7 @@ def venue_list(app: AppContext, kind: str | None) -> None:
     """List the venues in the database with their paper counts, most papers first."""
     from pubdb.venue_service import list_venues
 
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         rows = list_venues(session, kind=kind)
     if not rows:
         return
@@ -53,7 +53,7 @@ def venue_show(app: AppContext, name: str) -> None:
     """Show venue V (short name, XLOOP@SC, full name or alias): kind, parent, aliases, papers."""
     from pubdb.venue_service import show_venue
 
-    with app.store().transaction() as session:
+    with app.store().transaction(write=False) as session:
         details = show_venue(session, name)
     click.echo(f"{details.short}: {details.name}")
     click.echo(f"kind: {details.kind}" + (" (from the registry)" if details.from_registry else ""))

@@ -110,6 +110,10 @@ _NOT_INHERITED = frozenset(
     }
 )  # fmt: skip
 _REPEAT_SUFFIX = re.compile(r"_\d+$")
+# BibTeX ends a cite key at white space; a control character in one is never meant.
+_BAD_KEY = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+# What a one-line problem message may not hold (line breaks, terminal escapes).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _KEY_STOPWORDS = frozenset(
     {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "from", "at", "by"}
 )
@@ -135,6 +139,13 @@ class ReadProblem:
     kind: str = "entry"
     raw: str = ""
 
+    def __post_init__(self) -> None:
+        # Messages are one line each and hold no terminal escapes, whatever the file holds.
+        for name in ("key", "reason"):
+            value = getattr(self, name)
+            if _UNPRINTABLE.search(value):
+                object.__setattr__(self, name, _printable(value))
+
     @property
     def fails_entry(self) -> bool:
         return self.severity == "error" and self.kind == "entry"
@@ -143,6 +154,11 @@ class ReadProblem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         key = f"[{self.key}] " if self.key else ""
         return f"{where}: {self.severity}: {key}{self.reason}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with line breaks and control characters written as escapes (``\\n``)."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass
@@ -286,7 +302,7 @@ def _evaluate_fields(
     """Steps 5 and 6: lower-case names, evaluated values, repeated fields resolved."""
     fields: dict[str, str] = {}
     for bib_field in entry.fields:
-        name = bib_field.key.strip().lower()
+        name = " ".join(bib_field.key.split()).lower()  # ("key with spaces" is kept)
         value, issues = evaluate(bib_field.value, strings, line)
         for issue in issues:
             warn(f"field {name or '?'}: {issue}")
@@ -332,11 +348,16 @@ def _split_chunk(
             if not isinstance(block, ImplicitComment):
                 count += 1
             if isinstance(block, Entry):
+                key = block.key.strip()
+                if _BAD_KEY.search(key):
+                    reason = (f"cite key {key!r} contains a space or a control character; "
+                              "BibTeX cannot cite it")  # fmt: skip
+                    items.append((_FAILED, line, key, "entry", reason, block.raw or ""))
+                    continue
                 issues: list[str] = []
                 fields = _evaluate_fields(block, line, strings, issues.append)
                 entry_type = block.entry_type.lower()
-                items.append((_ENTRY, line, block.key.strip(), entry_type, block.raw or "",
-                              fields, issues))  # fmt: skip
+                items.append((_ENTRY, line, key, entry_type, block.raw or "", fields, issues))
             elif isinstance(block, ParsingFailedBlock):
                 kind, key = _block_kind(block.raw or "")
                 reason = _failure_reason(block.error)

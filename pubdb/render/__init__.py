@@ -85,7 +85,8 @@ def _records(data: RenderInput) -> list[RenderRecord]:
 
 
 def _stop(text: Any) -> str:
-    return "" if str(text).rstrip()[-1:] in (".", "?", "!") else "."
+    # (a LaTeX title may end inside a style: "\emph{Why?}" ends a sentence too)
+    return "" if str(text).rstrip().rstrip("}")[-1:] in (".", "?", "!") else "."
 
 
 def _authors_stop(entry: Entry) -> str:
@@ -119,11 +120,29 @@ def _environment(fmt: str, user_dir: Path | None = None) -> Any:
     return env
 
 
+def _latex_titles(document: ListDocument, escaped: ListDocument) -> ListDocument:
+    """``escaped`` with each title written from its source, text styles kept (``latex_title``)."""
+    import dataclasses
+
+    from pubdb.render.escape import latex_title
+
+    groups = []
+    for group, done in zip(document.groups, escaped.groups, strict=True):
+        entries = []
+        for entry, out in zip(group.entries, done.entries, strict=True):
+            source = entry.source.record.title_bibtex if entry.source is not None else ""
+            if source:
+                out = dataclasses.replace(out, title=latex_title(source, entry.title))
+            entries.append(out)
+        groups.append(dataclasses.replace(done, entries=tuple(entries)))
+    return dataclasses.replace(escaped, groups=tuple(groups))
+
+
 def _escaped(document: ListDocument, fmt: str) -> ListDocument:
     from pubdb.render.escape import latex_escape, markdown_escape
 
     if fmt == "latex":
-        return map_strings(document, latex_escape)
+        return _latex_titles(document, map_strings(document, latex_escape))
     if fmt == "markdown":
         # Marks stay bare ("Ziniu Wu*"): a `*` after a word cannot open emphasis.
         return map_strings(document, markdown_escape, keep=frozenset({"marks"}))
@@ -151,8 +170,12 @@ def _render_list(
         path = Path(template)
         try:
             source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read template: {exc}", path=str(path)) from exc
+        except OSError as exc:
+            raise InputError(
+                f"cannot read template ({exc.strerror or exc})", path=str(path)
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError("cannot read template (not UTF-8)", path=str(path)) from exc
         env = _environment(fmt, path.parent)
         try:
             body = env.from_string(source).render(context)

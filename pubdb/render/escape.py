@@ -1,9 +1,17 @@
-"""Escaping data for the list formats: LaTeX (source math kept when harmless), Markdown, links.
+"""Escaping data for the list formats: LaTeX (an allow-list kept), Markdown, links.
 
-Math from the source (``$O(n \\log n)$``) passes through to LaTeX only when it is made of
-plain symbols and an allow-list of math commands; anything else in it (``\\input``,
-``\\write18``, ``^^`` character codes, ``%``, ``#``, ``&``, unbalanced braces) makes the whole
-segment ordinary text, escaped character by character.
+LaTeX (docs/latex-allowlist.md says the same for users): data never reaches a LaTeX document
+as code unless it is on one of three allow-lists; everything else is escaped character by
+character, so ``\\input``, ``\\write18``, ``\\catcode``, ``\\def``, ``^^`` codes and the
+rest print as text.
+
+- Math (``$O(n \\log n)$``) passes through when it is made of plain symbols and the math
+  commands in ``MATH_COMMANDS``; anything else in it (another command, ``^^``, ``%``, ``#``,
+  ``&``, a control character, unbalanced braces) makes the whole segment ordinary text.
+- Text styles of a title's source (``\\emph{x}``, ``{\\em x}``; ``TEXT_STYLE_COMMANDS`` and
+  ``TEXT_STYLE_SWITCHES``) are kept by ``latex_title``; their arguments follow the same rules.
+- Accents and special letters are decoded to Unicode on import; the LaTeX written for them
+  (``{\\"u}``) comes from pylatexenc's table, not from the data.
 """
 
 from __future__ import annotations
@@ -32,9 +40,12 @@ _LATEX_SPECIALS = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
 }
-_LATEX_TABLE = str.maketrans(_LATEX_SPECIALS)
+# Control characters mean something to TeX (^^L is \\par, ^^? is invalid): none is printed.
+_CONTROL_CHARS = {c: "" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+_CONTROL_CHARS.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", 0x0B: " ", 0x0C: " "})
+_LATEX_TABLE = str.maketrans({**_CONTROL_CHARS, **{ord(k): v for k, v in _LATEX_SPECIALS.items()}})
 
-_MATH_COMMANDS = frozenset(
+MATH_COMMANDS = frozenset(
     """
     alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu
     xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta
@@ -52,8 +63,13 @@ _MATH_COMMANDS = frozenset(
     rVert vert Vert mid parallel perp propto ll gg prec succ preceq succeq sqsubseteq
     hat widehat bar overline underline tilde widetilde vec dot ddot check breve acute grave
     prime ell hbar imath jmath Re Im aleph top bot dagger ddagger quad qquad dots
+    colon lesssim gtrsim subsetneq supsetneq longrightarrow Longrightarrow longleftarrow
+    hookrightarrow nearrow searrow triangle nmid models vdash varkappa overrightarrow
+    overbrace underbrace mathring displaystyle textstyle scriptstyle mathnormal lbrace rbrace
+    cdotp ldotp
     """.split()  # noqa: SIM905
 )
+_HAS_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MATH_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _MATH_SYMBOL_COMMANDS = frozenset(",;:! {}|\\")
 
@@ -75,11 +91,14 @@ def split_math(text: str) -> list[tuple[bool, str]]:
 def is_harmless_math(segment: str) -> bool:
     """True when a ``$...$`` segment can be copied into LaTeX as it is."""
     inner = segment[1:-1]
-    if any(c in inner for c in "%#&\n") or "^^" in inner:
+    if any(c in inner for c in "%#&$") or "^^" in inner or _HAS_CONTROL.search(inner):
         return False
     depth = 0
-    for char, previous in zip(inner, " " + inner, strict=False):
-        if previous == "\\":
+    index, size = 0, len(inner)
+    while index < size:
+        char = inner[index]
+        if char == "\\":
+            index += 2  # a control symbol (\\{, \\\\) is one token: its character is no brace
             continue
         if char == "{":
             depth += 1
@@ -87,16 +106,19 @@ def is_harmless_math(segment: str) -> bool:
             depth -= 1
             if depth < 0:
                 return False
+        index += 1
     if depth:
         return False
+    delimiters = 0
     for match in _MATH_COMMAND.finditer(inner):
         name = match.group(1)
         if name.isalpha():
-            if name not in _MATH_COMMANDS:
+            if name not in MATH_COMMANDS:
                 return False
+            delimiters += (name == "left") - (name == "right")
         elif name not in _MATH_SYMBOL_COMMANDS:
             return False
-    return True
+    return delimiters == 0  # an unpaired \left stops pdflatex
 
 
 @cache
@@ -128,6 +150,101 @@ def latex_escape(text: str) -> str:
         else:
             out.append(_latex_non_ascii(segment.translate(_LATEX_TABLE)))
     return "".join(out)
+
+
+# Text styles a title's source may keep in LaTeX: commands taking one braced argument, and
+# declarations that open a brace group ({\em word}). Nothing here reads, writes or redefines.
+TEXT_STYLE_COMMANDS = frozenset(
+    """
+    emph textit textbf textsc texttt textsf textrm textsl textup textmd textnormal underline
+    textsuperscript textsubscript
+    """.split()  # noqa: SIM905
+)
+TEXT_STYLE_SWITCHES = frozenset(
+    """
+    em it bf sc tt sf rm sl itshape bfseries scshape ttfamily sffamily rmfamily slshape
+    upshape mdseries normalfont
+    """.split()  # noqa: SIM905
+)
+_STYLE_COMMAND = re.compile(rf"\\({'|'.join(sorted(TEXT_STYLE_COMMANDS))})(?![A-Za-z])\s*\{{")
+_STYLE_GROUP = re.compile(rf"\{{\s*\\({'|'.join(sorted(TEXT_STYLE_SWITCHES))})(?![A-Za-z])\s*")
+_HAS_STYLE = re.compile(f"{_STYLE_COMMAND.pattern}|{_STYLE_GROUP.pattern}")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """Each ``{`` that is closed -> the index of its ``}`` (control symbols skipped); one pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    index, size = 0, len(text)
+    while index < size:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            stack.append(index)
+        elif char == "}" and stack:
+            pairs[stack.pop()] = index
+        index += 1
+    return pairs
+
+
+def _latex_text(source: str) -> str:
+    from pubdb.textnorm import latex_to_unicode
+
+    return latex_escape(_WHITESPACE.sub(" ", latex_to_unicode(source)))
+
+
+def _styled(source: str, start: int, end: int, depth: int, pairs: dict[int, int]) -> str:
+    """``source[start:end]`` as LaTeX: allowed styles kept, the text between them escaped.
+
+    ``depth`` styles enclose it already; deeper than ``textnorm.MAX_NESTING`` is plain text.
+    """
+    from pubdb.textnorm import MAX_NESTING
+
+    out: list[str] = []
+    run = index = start
+    while index < end:
+        char = source[index]
+        if char == "$":
+            math = _MATH.match(source, index, end)
+            index = math.end() if math else index + 1
+            continue
+        if char != "\\" and char != "{":
+            index += 1
+            continue
+        found = (_STYLE_COMMAND if char == "\\" else _STYLE_GROUP).match(source, index, end)
+        opening = (found.end() - 1 if char == "\\" else index) if found else -1
+        close = pairs.get(opening, end)
+        if found is None or close >= end or depth >= MAX_NESTING:
+            index += 2 if char == "\\" else 1
+            continue
+        inner = _styled(source, found.end(), close, depth + 1, pairs)
+        out.append(_latex_text(source[run:index]))
+        name = found.group(1)
+        out.append(f"\\{name}{{{inner}}}" if char == "\\" else f"{{\\{name} {inner}}}")
+        index = run = close + 1
+    out.append(_latex_text(source[run:end]))
+    return "".join(out)
+
+
+def latex_title(source: str, title: str) -> str:
+    """A title for a LaTeX list: ``source`` (the record's ``title_bibtex``) with its text styles
+    kept when it has any and decodes to ``title``; else ``latex_escape(title)``.
+
+    Only the commands in ``TEXT_STYLE_COMMANDS`` (``\\emph{...}``) and the groups opened by one
+    in ``TEXT_STYLE_SWITCHES`` (``{\\em ...}``) are written as commands; the text between them
+    is decoded and escaped like any other string (math from the allow-list stays math).
+    """
+    from pubdb.textnorm import latex_to_unicode
+
+    if not source or not _HAS_STYLE.search(source):
+        return latex_escape(title)
+    if " ".join(latex_to_unicode(source).split()) != " ".join(title.split()):
+        return latex_escape(title)  # a source that no longer matches the title is not used
+    source = " ".join(source.split())
+    return _styled(source, 0, len(source), 0, _brace_pairs(source))
 
 
 _MARKDOWN_SPECIALS = "\\`*_[]<>~$|"
