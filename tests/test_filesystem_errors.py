@@ -19,7 +19,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,19 +247,19 @@ def test_export_through_a_symbolic_link_keeps_the_link(database, tmp_path):
 def test_export_into_a_pipe_writes_it_and_leaves_it_a_pipe(database, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    received: list[str] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
-    reader.start()
+    # A reader first (non-blocking), so the export's open for writing does not wait; the list
+    # is smaller than the pipe's buffer.
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         result = _export(database, fifo)
+        chunks = []
+        while chunk := os.read(reader, 1 << 16):
+            chunks.append(chunk)
     finally:
-        if reader.is_alive():  # the export failed before opening the pipe: release the reader
-            with open(fifo, "w"):
-                pass
-        reader.join(timeout=60)
+        os.close(reader)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # not replaced by a regular file
-    assert "Paper a" in received[0]
+    assert "Paper a" in b"".join(chunks).decode("utf-8")
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")

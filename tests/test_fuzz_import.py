@@ -26,7 +26,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.exc import IntegrityError
 
 from pubdb import textnorm
 from pubdb.cli import cli
@@ -344,13 +343,6 @@ def test_standard_input_with_invalid_utf8_is_read_like_a_file(tmp_path):
     assert "not valid UTF-8" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="pubdb/venue_service.py stores short_key[:100] and text_key[:500] but looks both "
-    "up uncut, so a venue name of more than 100 characters is not found again and inserted "
-    "twice (IntegrityError); fix reported to the lead",
-    strict=True,
-    raises=IntegrityError,
-)
 @pytest.mark.parametrize("same_file", [True, False], ids=["one-file", "two-imports"])
 def test_a_venue_name_longer_than_its_column_is_found_again(tmp_path, same_file):
     long_name = "Journal of " + "x" * 200

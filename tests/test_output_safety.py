@@ -386,13 +386,13 @@ def test_pdflatex_on_exported_hostile_titles_reads_and_writes_nothing_else(tmp_p
                   "-o", str(build / "list.tex"))  # fmt: skip
     assert result.exit_code == 0, result.output
     done = _pdflatex(build, "list.tex", canary.parent)
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert sorted(p.name for p in build.iterdir()) == ["list.aux", "list.log", "list.pdf",
-                                                       "list.tex"]  # fmt: skip
-    assert sorted(p.name for p in canary.parent.iterdir()) == ["canary.tex"]
     log = (build / "list.log").read_text(errors="replace")
     # TeX logs "(PATH" for every file it opens; the canary's path in a title is only text.
     assert CANARY_TOKEN not in log and f"({canary}" not in log
+    assert sorted(p.name for p in build.iterdir()) == ["list.aux", "list.log", "list.pdf",
+                                                       "list.tex"]  # fmt: skip
+    assert sorted(p.name for p in canary.parent.iterdir()) == ["canary.tex"]
+    assert done.returncode == 0, done.stdout[-3000:]
     if PDFTOTEXT is not None:
         text = subprocess.run(
             [PDFTOTEXT, str(build / "list.pdf"), "-"], capture_output=True, text=True, timeout=60
