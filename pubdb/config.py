@@ -25,5 +25,13 @@ def resolve_db_location(option: str | None) -> str:
     if from_env:
         return from_env
     path = default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from pubdb.errors import DatabaseError
+
+        raise DatabaseError(
+            f"{path}: cannot create folder {path.parent} ({exc.strerror or exc}); "
+            f"use --db or ${ENV_DB}"
+        ) from exc
     return str(path)

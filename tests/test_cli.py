@@ -114,3 +114,15 @@ def test_help_lists_commands_without_importing_them():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_default_folder_that_cannot_be_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.delenv("PUBDB_DB", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))
+    monkeypatch.setenv("HOME", str(blocker))
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "cannot create folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -361,3 +361,18 @@ def test_details_wrap_long_values():
     abstract = [line for line in lines if line.startswith("abstract") or line.startswith(" ")]
     assert len(abstract) > 1
     assert all(len(line) <= 60 for line in lines)
+
+
+def test_control_characters_from_the_data_do_not_reach_the_terminal(run_cli, tmp_path):
+    bib = tmp_path / "esc.bib"
+    bib.write_text(
+        "@article{esc1, title = {Red \x1b[31malert\x1b[0m title}, author = {Doe, Jane},"
+        " journal = {J}, year = {2020}}\n",
+        encoding="utf-8",
+    )
+    assert run_cli("import", str(bib)).exit_code == 0
+    for args in (("list",), ("list", "--format", "keys"), ("show", "esc1")):
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.stdout
+    assert "\\x1b[31malert" in run_cli("show", "esc1").stdout

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -92,7 +94,7 @@ def list_papers(
         if not found:
             return
         if fmt == "keys":
-            click.echo("\n".join(key for _, key in found))
+            click.echo(terminal_safe("\n".join(key for _, key in found)))
             return
         ids = [paper_id for paper_id, _ in found]
         if fmt == "json":
@@ -100,7 +102,7 @@ def list_papers(
             click.echo(json.dumps(records, ensure_ascii=False, indent=2))
             return
         rows = paper_rows(session, ids)
-    click.echo("\n".join(format_table(rows, table_width())))
+    click.echo("\n".join(format_table(terminal_safe(rows), table_width())))
 
 
 # ------------------------------------------------------------------------------------------
@@ -270,14 +272,35 @@ def show(app: AppContext, key: str) -> None:
 
     with app.store().transaction(write=False) as session:
         paper = find_paper(session, key)
-        details = paper_details(session, paper)
+        details = terminal_safe(paper_details(session, paper))
         # Where the merged sources disagree: the kept value and what each other source says.
-        conflicts = paper_conflicts(session, paper.id)
+        conflicts = terminal_safe(paper_conflicts(session, paper.id))
     width = shutil.get_terminal_size(fallback=(100, 24)).columns
-    click.echo("\n".join(format_details(details, width) + conflict_lines(conflicts, LABEL)))
+    lines = format_details(details, width) + conflict_lines(conflicts, LABEL)
+    click.echo("\n".join(lines))
 
 
 LABEL = 13
+# C0/C1 control characters other than the line breaks we print ourselves, and DEL: data from a
+# .bib must not move the cursor or recolour the terminal (ANSI escapes start with ESC).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(data: Any) -> Any:
+    """``data`` (text, or rows, dicts and lists of it) with control characters from the .bib
+    written as ``\\xNN`` escapes; applied before we add our own styling escapes."""
+    if isinstance(data, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", data)
+    if isinstance(data, dict):
+        return {key: terminal_safe(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(terminal_safe(value) for value in data)
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        changes = {f.name: terminal_safe(getattr(data, f.name)) for f in dataclasses.fields(data)}
+        return dataclasses.replace(data, **changes)
+    return data
+
+
 _PLAIN_FIELDS = (
     ("month", "month"),
     ("volume", "volume"),
