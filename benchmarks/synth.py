@@ -102,7 +102,8 @@ _LATEX = {
     "Ł": "{\\L}",
     "ñ": "{\\~n}",
 }
-_WORDS = [
+# Title words, shared with benchmarks/dedup.py.
+TITLE_WORDS = [
     "scalable",
     "learned",
     "index",
@@ -190,7 +191,7 @@ def _write_name(given: str, family: str, rng: random.Random) -> str:
 
 
 def _title(rng: random.Random) -> str:
-    words = rng.sample(_WORDS, rng.randint(4, 9))
+    words = rng.sample(TITLE_WORDS, rng.randint(4, 9))
     if rng.random() < 0.4:
         words.insert(rng.randrange(len(words)), "{" + rng.choice(_ACRONYMS) + "}")
     if rng.random() < 0.1:
@@ -257,9 +258,9 @@ def _entry(i: int, rng: random.Random, people: list[tuple[str, str]]) -> dict[st
     if rng.random() < 0.05:
         fields["award"] = "{Best Paper Award}"
     if rng.random() < 0.1:
-        fields["keywords"] = "{" + ", ".join(rng.sample(_WORDS, 2)) + "}"
+        fields["keywords"] = "{" + ", ".join(rng.sample(TITLE_WORDS, 2)) + "}"
     if rng.random() < 0.2:
-        fields["abstract"] = "{" + " ".join(rng.choice(_WORDS) for _ in range(40)) + ".}"
+        fields["abstract"] = "{" + " ".join(rng.choice(TITLE_WORDS) for _ in range(40)) + ".}"
     fields["__type__"] = entry_type
     return fields
 

@@ -746,7 +746,8 @@ def title_bibtex(title_latex: str) -> str:
 # Unicode -> LaTeX
 # --------------------------------------------------------------------------------------------
 
-_SPECIALS_TO_LATEX: dict[str, str] = {
+# Characters LaTeX treats specially, as text commands (also used by the LaTeX list export).
+LATEX_SPECIALS: dict[str, str] = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
     "}": r"\}",
@@ -865,7 +866,7 @@ def unicode_to_latex(text: str, *, escape_specials: bool = True) -> str:
     last_converted = False
     for ch in text:
         if ch.isascii():
-            piece = _SPECIALS_TO_LATEX.get(ch, ch) if escape_specials else ch
+            piece = LATEX_SPECIALS.get(ch, ch) if escape_specials else ch
             converted = escape_specials
         else:
             piece = _char_to_latex(ch) or ch

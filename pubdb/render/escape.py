@@ -21,29 +21,16 @@ import unicodedata
 from functools import cache
 from urllib.parse import quote, urlsplit
 
+from pubdb.textnorm import LATEX_SPECIALS
+
 # `$`, then a non-space, up to the next `$` that follows a non-space and is not followed by a
 # digit (pandoc's rule), so "$12M and $3M" is money, not math.
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])((?:\\.|[^$\\])*?)(?<=[^\s\\])\$(?!\d)")
 
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
 # Control characters mean something to TeX (^^L is \\par, ^^? is invalid): none is printed.
 _CONTROL_CHARS = {c: "" for c in [*range(0x20), *range(0x7F, 0xA0)]}
 _CONTROL_CHARS.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", 0x0B: " ", 0x0C: " "})
-_LATEX_TABLE = str.maketrans({**_CONTROL_CHARS, **{ord(k): v for k, v in _LATEX_SPECIALS.items()}})
+_LATEX_TABLE = str.maketrans({**_CONTROL_CHARS, **{ord(k): v for k, v in LATEX_SPECIALS.items()}})
 
 MATH_COMMANDS = frozenset(
     """
