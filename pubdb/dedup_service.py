@@ -71,7 +71,7 @@ from pubdb.model import (
     PaperSource,
     Venue,
 )
-from pubdb.records import AuthorEntry, BibRecord
+from pubdb.records import AuthorEntry, BibRecord, fold_cite_key
 from pubdb.store import insert_rows
 from pubdb.textnorm import fold, normalize_doi
 
@@ -222,13 +222,9 @@ def find_clusters(
 # --------------------------------------------------------------------------------------------
 
 
-def _fold_key(key: str) -> str:
-    return key.strip().casefold()
-
-
 def paper_by_key(session: Session, key: str) -> Paper:
     """The paper whose cite key or any alias is ``key`` (case-insensitive)."""
-    folded = _fold_key(key)
+    folded = fold_cite_key(key)
     paper = session.scalars(select(Paper).where(Paper.key_folded == folded)).first()
     if paper is None:
         paper = session.scalars(
@@ -355,7 +351,7 @@ def merge_papers(
 
     ``writer``: one shared by many merges (its author, tag and venue lookups stay loaded).
     """
-    from pubdb.paperio import fold_key, load_papers, record_from_paper
+    from pubdb.paperio import load_papers, record_from_paper
 
     if keep_id == other_id:
         raise InputError("both keys name the same paper: nothing to merge")
@@ -395,7 +391,7 @@ def merge_papers(
     writer.writer.replace(keep_id, result.record)
     writer.writer.finish()
     added = writer.writer.add_aliases(
-        keep_id, [k for k in result.alias_keys if fold_key(k) != fold_key(keep_key)]
+        keep_id, [k for k in result.alias_keys if fold_cite_key(k) != fold_cite_key(keep_key)]
     )
     _restore_award_years(session, keep_id, years)
     session.expire_all()
@@ -636,9 +632,9 @@ def revert_contributions(
 
 def unmerge(session: Session, key: str) -> UnmergeOutcome:
     """Make the entry merged away under ``key`` a paper again (see the module docstring)."""
-    from pubdb.paperio import fold_key, load_papers, record_from_paper
+    from pubdb.paperio import load_papers, record_from_paper
 
-    folded = _fold_key(key)
+    folded = fold_cite_key(key)
     alias = session.scalars(select(CiteKeyAlias).where(CiteKeyAlias.key_folded == folded)).first()
     if alias is None:
         own = session.scalar(select(Paper.key).where(Paper.key_folded == folded))
@@ -655,8 +651,8 @@ def unmerge(session: Session, key: str) -> UnmergeOutcome:
         )
     )
     group = [
-        s for s in sources if s.merged_from_key and _fold_key(s.merged_from_key) == folded
-    ] or [s for s in sources if not s.merged_from_key and _fold_key(s.cite_key) == folded]
+        s for s in sources if s.merged_from_key and fold_cite_key(s.merged_from_key) == folded
+    ] or [s for s in sources if not s.merged_from_key and fold_cite_key(s.cite_key) == folded]
     (paper,) = load_papers(session, [paper_id])
     if not group:
         raise InputError(
@@ -688,8 +684,8 @@ def unmerge(session: Session, key: str) -> UnmergeOutcome:
             _restore_award_years(session, paper_id, years)
 
     # Aliases that were the restored entries' cite keys (or their biblatex ids) go with them.
-    keys = {_fold_key(s.cite_key) for s in group} | {
-        _fold_key(k) for k in restored.fields.get("ids", "").split(",") if k.strip()
+    keys = {fold_cite_key(s.cite_key) for s in group} | {
+        fold_cite_key(k) for k in restored.fields.get("ids", "").split(",") if k.strip()
     }
     keys.discard(folded)
     moving = list(
@@ -708,7 +704,7 @@ def unmerge(session: Session, key: str) -> UnmergeOutcome:
             update(CiteKeyAlias).where(CiteKeyAlias.id == moved.id).values(paper_id=new_id)
         )
     for source in group:
-        own = fold_key(source.cite_key) == folded
+        own = fold_cite_key(source.cite_key) == folded
         session.execute(
             update(PaperSource)
             .where(PaperSource.id == source.id)

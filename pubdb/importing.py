@@ -35,8 +35,8 @@ from pubdb.errors import InputError
 from pubdb.importers.bibtex import BibtexReadResult, ReadProblem, read_bibtex
 from pubdb.merge import merge_records
 from pubdb.model import Author, CiteKeyAlias, ImportBatch, Paper, PaperSource
-from pubdb.paperio import BATCH_SIZE, BatchWriter, fold_key
-from pubdb.records import BibRecord
+from pubdb.paperio import BATCH_SIZE, BatchWriter
+from pubdb.records import BibRecord, fold_cite_key
 from pubdb.store import insert_row
 
 OnDuplicate = Literal["merge", "skip", "keep"]
@@ -254,10 +254,10 @@ class Importer:
 
     def _free_key(self, key: str) -> str:
         taken = self._keys()
-        if fold_key(key) not in taken:
+        if fold_cite_key(key) not in taken:
             return key
         suffix = 2
-        while fold_key(f"{key}-{suffix}") in taken:
+        while fold_cite_key(f"{key}-{suffix}") in taken:
             suffix += 1
         return f"{key}-{suffix}"
 
@@ -321,7 +321,7 @@ class Importer:
     def _remember(self, ref: int, key: str, keys: Sequence[str]) -> None:
         taken = self._keys()
         for each in keys:
-            taken[fold_key(each)] = ref
+            taken[fold_cite_key(each)] = ref
         self._keys_by_id[ref] = key
 
     def _merge_into(
@@ -341,7 +341,7 @@ class Importer:
         key = stored.key
         taken = self._keys()
         takes_over = existing_item.is_preprint and not item.is_preprint
-        if takes_over and fold_key(record.key) not in taken:
+        if takes_over and fold_cite_key(record.key) not in taken:
             # A published version arriving after its preprint takes over the record: its key
             # becomes the paper's, and the preprint's key an alias.
             key = record.key
@@ -349,7 +349,7 @@ class Importer:
         # The other keys become aliases unless some paper or alias has them already (the
         # paper's old key is free again when the incoming key took over).
         aliases = [stored.key] if key != stored.key else []
-        if record.key != key and fold_key(record.key) not in taken:
+        if record.key != key and fold_cite_key(record.key) not in taken:
             aliases.append(record.key)
         self.writer.add_aliases(ref, aliases)
         self._remember(ref, key, [stored.key, record.key])

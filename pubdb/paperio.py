@@ -28,7 +28,7 @@ from pubdb.model import (
     Venue,
     paper_tags,
 )
-from pubdb.records import AuthorEntry, BibRecord, PersonName
+from pubdb.records import AuthorEntry, BibRecord, PersonName, fold_cite_key
 from pubdb.store import insert_returning_ids, insert_row, insert_rows
 from pubdb.textnorm import title_key
 
@@ -41,11 +41,6 @@ VenueShortLookup = Callable[[BibRecord], "tuple[int | None, str]"]
 BATCH_SIZE = 2000
 # Ids per "DELETE ... WHERE paper_id IN (...)" (well under every backend's parameter limit).
 _IN_CHUNK = 500
-
-
-def fold_key(key: str) -> str:
-    """BibTeX compares cite keys case-insensitively."""
-    return key.casefold()
 
 
 def paper_columns(
@@ -78,13 +73,9 @@ def paper_columns(
         "abstract": record.abstract,
         "note": record.note,
         "authors_truncated": record.authors_truncated,
-        "fields": _stored_fields(record),
+        # The venue hint is derived from a field that stays here, so it needs no column.
+        "fields": dict(record.fields),
     }
-
-
-def _stored_fields(record: BibRecord) -> dict[str, Any]:
-    # The venue hint is derived from a field that stays in ``fields``, so it needs no column.
-    return dict(record.fields)
 
 
 class _Tags:
@@ -169,7 +160,7 @@ class PaperWriter:
         """A new paper for ``record`` under cite key ``key``; returns its id."""
         columns = paper_columns(record, self.venue_of(record))
         paper_id = insert_row(
-            self.session, Paper, {"key": key, "key_folded": fold_key(key), **columns}
+            self.session, Paper, {"key": key, "key_folded": fold_cite_key(key), **columns}
         )
         self._write_children(paper_id, record)
         return paper_id
@@ -203,7 +194,7 @@ class PaperWriter:
         """Keep old cite keys pointing at the paper; returns the keys that were new."""
         added = []
         for key in keys:
-            folded = fold_key(key)
+            folded = fold_cite_key(key)
             taken = self.session.scalar(
                 select(Paper.id).where(Paper.key_folded == folded)
             ) or self.session.scalar(
@@ -508,7 +499,9 @@ class BatchWriter:
             rows = []
             for _, entry in new:
                 assert entry.columns is not None
-                rows.append({"key": entry.key, "key_folded": fold_key(entry.key), **entry.columns})
+                rows.append(
+                    {"key": entry.key, "key_folded": fold_cite_key(entry.key), **entry.columns}
+                )
             ids = insert_returning_ids(conn, Paper, rows, unique="key_folded")
             for (ref, entry), paper_id in zip(new, ids, strict=True):
                 entry.paper_id = paper_id
@@ -548,7 +541,7 @@ class BatchWriter:
                     else:
                         self._with[kind].discard(paper_id)
             aliases.extend(
-                {"paper_id": paper_id, "key": key, "key_folded": fold_key(key)}
+                {"paper_id": paper_id, "key": key, "key_folded": fold_cite_key(key)}
                 for key in entry.aliases
             )
             for row in entry.sources:
@@ -576,7 +569,11 @@ class BatchWriter:
         )
         rows = []
         for entry in entries:
-            values = {"key": entry.key, "key_folded": fold_key(entry.key), **(entry.columns or {})}
+            values = {
+                "key": entry.key,
+                "key_folded": fold_cite_key(entry.key),
+                **(entry.columns or {}),
+            }
             rows.append({"paper_id": entry.paper_id, **{f"new_{k}": v for k, v in values.items()}})
         conn.execute(stmt, rows)
         ids = [entry.paper_id for entry in entries]

@@ -29,7 +29,8 @@ from pubdb.model import (
     PaperSource,
     Venue,
 )
-from pubdb.query import Query, apply_sort, build_select, fold_key, fts_available, parse_query
+from pubdb.query import Query, apply_sort, build_select, fts_available, parse_query
+from pubdb.records import fold_cite_key
 
 __all__ = [
     "AuthorCell",
@@ -235,7 +236,7 @@ def paper_rows(session: Session, ids: Sequence[int]) -> list[PaperRow]:
 
 def find_paper(session: Session, key: str) -> Paper:
     """The paper whose cite key or any former key is ``key`` (case-insensitive)."""
-    folded = fold_key(key.strip())
+    folded = fold_cite_key(key.strip())
     paper = session.scalars(select(Paper).where(Paper.key_folded == folded)).first()
     if paper is None:
         paper = session.scalars(

@@ -66,6 +66,7 @@ from pubdb.model import (
     VenueAlias,
     paper_tags,
 )
+from pubdb.records import fold_cite_key
 from pubdb.textnorm import fold, normalize_doi, title_key
 
 __all__ = [
@@ -77,7 +78,6 @@ __all__ = [
     "Term",
     "apply_sort",
     "build_select",
-    "fold_key",
     "fts_available",
     "parse_query",
     "title_search_uses_fts",
@@ -285,12 +285,6 @@ def parse_query(terms: Sequence[str] | str) -> Query:
 # ------------------------------------------------------------------------------------------
 
 
-def fold_key(key: str) -> str:
-    """A cite key as stored in ``papers.key_folded`` / ``cite_key_aliases.key_folded``
-    (the same rule as ``pubdb.paperio.fold_key``, without importing the import machinery)."""
-    return key.casefold()
-
-
 def _venue_keys(value: str) -> list[str]:
     """``venues.short_key`` is the folded short name; ``venue_aliases.text_key`` is
     ``venues.alias_key`` of the text."""
@@ -452,7 +446,7 @@ def _award(term: Term) -> ColumnElement[bool]:
 
 
 def _key(term: Term) -> ColumnElement[bool]:
-    key = fold_key(term.value.strip())
+    key = fold_cite_key(term.value.strip())
     return or_(
         Paper.key_folded == key,
         Paper.id.in_(select(CiteKeyAlias.paper_id).where(CiteKeyAlias.key_folded == key)),

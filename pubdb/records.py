@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def fold_cite_key(key: str) -> str:
+    """A cite key as stored in ``papers.key_folded`` and ``cite_key_aliases.key_folded``:
+    BibTeX compares keys case-insensitively."""
+    return key.strip().casefold()
+
+
 @dataclass(frozen=True)
 class PersonName:
     """One person's name split the way BibTeX splits it, decoded to Unicode.

@@ -1,7 +1,7 @@
 """Test data builders: ORM rows for a small publication database, written without the importer.
 
 The folded columns are computed with the same functions the importer uses
-(``pubdb.authors.author_columns``, ``textnorm.title_key``, ``paperio.fold_key``...), so queries
+(``pubdb.authors.author_columns``, ``textnorm.title_key``, ``records.fold_cite_key``...), so queries
 see what they would see after a real import. ``build_library`` makes the shared fixture: a
 slice of the seed CV (owner Zhengchun Liu, students, awards, tags, workshops under SC) plus a
 few papers that exercise the corners (an undated paper, a title full of SQL, an accented
@@ -33,7 +33,7 @@ from pubdb.model import (
     VenueAlias,
 )
 from pubdb.names import parse_name
-from pubdb.paperio import fold_key
+from pubdb.records import fold_cite_key
 from pubdb.textnorm import fold, title_key
 from pubdb.venues import alias_key
 
@@ -90,7 +90,7 @@ def add_paper(
 ) -> Paper:
     paper = Paper(
         key=key,
-        key_folded=fold_key(key),
+        key_folded=fold_cite_key(key),
         entry_type=entry_type,
         title=title,
         title_bibtex=title,
@@ -117,7 +117,7 @@ def add_paper(
         Award(text=award) if isinstance(award, str) else Award(text=award[0], year=award[1])
         for award in awards
     ]
-    paper.aliases = [CiteKeyAlias(key=alias, key_folded=fold_key(alias)) for alias in aliases]
+    paper.aliases = [CiteKeyAlias(key=alias, key_folded=fold_cite_key(alias)) for alias in aliases]
     session.add(paper)
     return paper
 

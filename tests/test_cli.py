@@ -64,9 +64,8 @@ def test_default_database_in_app_dir(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     result = CliRunner().invoke(cli, ["init"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "config" / "pubdb" / "pubdb.sqlite").exists() or any(
-        p.name == "pubdb.sqlite" for p in (tmp_path).rglob("pubdb.sqlite")
-    )
+    # click.get_app_dir on Linux: $XDG_CONFIG_HOME/pubdb.
+    assert (tmp_path / "config" / "pubdb" / "pubdb.sqlite").exists()
 
 
 def test_bad_database_is_one_line_exit_1(tmp_path: Path):

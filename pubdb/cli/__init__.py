@@ -142,6 +142,17 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def check_query_terms(ctx: click.Context, query: tuple[str, ...]) -> None:
+    """For commands whose QUERY passes unknown options through (so `-year:2020` reaches it):
+    a lone `-h` still shows help, and anything still looking like a long option is a typo."""
+    if "-h" in query:
+        click.echo(ctx.get_help())
+        ctx.exit()
+    for term in query:
+        if term.startswith("--"):
+            raise click.NoSuchOption(term.split("=", 1)[0], ctx=ctx)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pubdb.cli import AppContext, pass_app
+from pubdb.cli import AppContext, check_query_terms, pass_app
 
 DEDUP_HELP = """\
 List duplicate clusters (sure and possible) with scores and reasons; --merge merges the sure ones.
@@ -53,14 +53,7 @@ def dedup(
     threshold: float | None,
     fmt: str,
 ) -> None:
-    # `-year:2020` must reach the query, so unknown options pass through; anything still
-    # looking like a long option is a typo of one.
-    if "-h" in query:
-        click.echo(ctx.get_help())
-        ctx.exit()
-    for term in query:
-        if term.startswith("--"):
-            raise click.NoSuchOption(term.split("=", 1)[0], ctx=ctx)
+    check_query_terms(ctx, query)
     from pubdb.dedup import SAME_SCORE
     from pubdb.dedup_service import find_clusters, merge_sure
 

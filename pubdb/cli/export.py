@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pubdb.cli import AppContext
+from pubdb.cli import AppContext, check_query_terms
 
 # Kept equal to pubdb.render's tuples by a test (importing pubdb.render here would load Jinja2
 # just to print `pubdb export --help`).
@@ -97,12 +97,7 @@ def export(
     latex_escape: bool,
     standalone: bool,
 ) -> None:
-    if "-h" in query:
-        click.echo(ctx.get_help())
-        ctx.exit()
-    for term in query:
-        if term.startswith("--"):
-            raise click.NoSuchOption(term.split("=", 1)[0], ctx=ctx)
+    check_query_terms(ctx, query)
     from pubdb.export_service import ExportOptions, export
 
     options = ExportOptions(

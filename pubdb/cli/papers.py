@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from pubdb.cli import AppContext, pass_app
+from pubdb.cli import AppContext, check_query_terms, pass_app
 
 # Kept equal to pubdb.query.SORTS by a test (importing pubdb.query here would load SQLAlchemy
 # just to print `pubdb list --help`).
@@ -77,14 +77,7 @@ query prints one line and exits 1. -h alone shows this help.
 def list_papers(
     ctx: click.Context, query: tuple[str, ...], sort: str, limit: int | None, fmt: str
 ) -> None:
-    # `-year:2020` must reach the query, so unknown options are passed through; anything
-    # still looking like a long option is a typo of one.
-    if "-h" in query:
-        click.echo(ctx.get_help())
-        ctx.exit()
-    for term in query:
-        if term.startswith("--"):
-            raise click.NoSuchOption(term.split("=", 1)[0], ctx=ctx)
+    check_query_terms(ctx, query)
     from pubdb.papers import paper_records, paper_rows, search
 
     app = ctx.find_object(AppContext)
