@@ -6,8 +6,10 @@ Builds DedupItems directly (titles and names go through the real ``textnorm.titl
 ``names.name_match_key``, LaTeX spellings included), runs ``dedup.cluster`` and prints, per
 size: pair precision and recall against the planted truth; the seconds spent generating the
 items and clustering them (wall, and CPU in brackets, since the machine may be shared); the
-import path (``DedupIndex`` build seconds, lookups per second, and how often a planted
-duplicate's best match is its twin); the false positives / false negatives by kind.
+import path (``DedupIndex`` build seconds, lookups per second, how often a planted
+duplicate's best match is its twin, the index's own memory in MB by tracemalloc, items
+excluded, and the CPU seconds of replaying an import's ``best_match`` + ``add`` for every
+record from an empty index); the false positives / false negatives by kind.
 
 Planted duplicates (must end up in one sure cluster): ``case_punct`` (case, punctuation,
 braces), ``accents_latex`` (accents written as LaTeX in the title, names without accents),
@@ -38,6 +40,7 @@ import argparse
 import random
 import sys
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -46,7 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pubdb.dedup import DedupIndex, DedupItem, cluster
+from pubdb.dedup import DedupIndex, DedupItem, choose_survivor, cluster
 from pubdb.names import name_match_key
 from pubdb.records import PersonName
 from pubdb.textnorm import fold, title_key
@@ -427,7 +430,10 @@ def evaluate(planted: Planted, clusters) -> dict:
 
 def import_path(planted: Planted) -> dict:
     """The import side: index every record, then look each planted duplicate up (as import
-    does for an incoming record) and count how often the best match is its twin."""
+    does for an incoming record) and count how often the best match is its twin. Then the
+    index's own memory (tracemalloc; the items exist already, so: blocks, sorted keys), and a
+    replay of what an import does per record from an empty index: ``best_match``, then
+    ``add`` (``discard`` + ``add`` of the survivor on a 'same' match)."""
     t0 = time.perf_counter()
     index = DedupIndex(planted.items)
     t1 = time.perf_counter()
@@ -439,10 +445,28 @@ def import_path(planted: Planted) -> dict:
             hits += planted.paper_of[found[0].id] == planted.paper_of[ident]
     t2 = time.perf_counter()
     lookups = len(planted.dup_kind)
+    del index
+    tracemalloc.start()
+    index = DedupIndex(planted.items)
+    index_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del index
+    c3 = time.process_time()
+    index = DedupIndex()
+    for item in planted.items:
+        found = index.best_match(item)
+        if found and found[1].verdict == "same":
+            index.discard(found[0].id)
+            index.add(choose_survivor(found[0], item))
+        else:
+            index.add(item)
+    c4 = time.process_time()
     return {
         "index_build": t1 - t0,
         "lookups_per_s": lookups / (t2 - t1) if t2 > t1 else 0.0,
         "import_recall": hits / lookups if lookups else 1.0,
+        "index_mb": index_bytes / 1e6,
+        "replay_cpu": c4 - c3,
     }
 
 
@@ -522,14 +546,16 @@ def main() -> None:
                     print(label, by_id[x], by_id[y], sep="\n  ")
 
     print("| records | truth pairs | predicted | precision | recall | possible | generate s | "
-          "dedup s (cpu) | index build s | lookups/s | import recall |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "dedup s (cpu) | index build s | lookups/s | import recall | index MB | "
+          "import replay cpu s |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, build, dedup, r in rows:
         print(f"| {n} | {r['truth']} | {r['predicted']} | {r['precision']:.4f} | "
               f"{r['recall']:.4f} | {r['possible']} | {build:.1f} | {dedup:.1f} "
               f"({r['dedup_cpu']:.1f}) | "
               f"{r['index_build']:.1f} | {r['lookups_per_s']:.0f} | "
-              f"{r['import_recall']:.4f} |")  # fmt: skip
+              f"{r['import_recall']:.4f} | {r['index_mb']:.1f} | "
+              f"{r['replay_cpu']:.1f} |")  # fmt: skip
     for n, _, _, r in rows:
         print(f"\n{n} records")
         print(f"  false positives by kind: {dict(r['fp']) or '-'}")

@@ -13,14 +13,18 @@ the distinct title keys are sorted (plain, reversed and word-sorted), within a y
 from __future__ import annotations
 
 import bisect
+import functools
+import operator
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Generic, Literal, TypeVar
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 from pubdb.names import name_match_key
 from pubdb.records import BibRecord
@@ -141,6 +145,7 @@ _DIGITS_RE = re.compile(r"\d+")
 _ARXIV_DOI_RE = re.compile(r"^10\.48550/arxiv\.(.+)$")
 _ARXIV_VERSION_RE = re.compile(r"v\d+$")
 _PREPRINT_VENUE_RE = re.compile(r"\b(arxiv|corr|preprint)\b")
+_WORKSHOP_RE = re.compile(r"\bworkshop\b")
 _NOTICE_WORDS = {
     "erratum": "erratum", "errata": "erratum", "corrigendum": "erratum", "corrigenda": "erratum",
     "addendum": "erratum", "retraction": "retraction", "retracted": "retraction",
@@ -265,25 +270,7 @@ def _first_number(value: str) -> str:
     return match.group(0).lstrip("0") or "0" if match else ""
 
 
-class _lazy:
-    """A cached attribute without ``functools.cached_property``'s lock (Python < 3.12 takes
-    one on every access): the first access stores the value in the instance ``__dict__``,
-    which then shadows this non-data descriptor. Frozen dataclasses allow this."""
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        value = self.func(obj)
-        obj.__dict__[self.name] = value
-        return value
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DedupItem:
     """What dedup needs to know about one record (cheap to build, hashable, DB-free).
 
@@ -295,6 +282,12 @@ class DedupItem:
     ``doi_text`` is a ``doi`` field the importer could not read as a DOI (``doi = {1.1}``):
     two records with the same such text count like a shared DOI, a different one proves
     nothing.
+
+    An import keeps one item per paper (100k and more), so items are small: slots instead of
+    an instance dict, only the blocking keys derived up front (``publisher_doi``, ``arxiv``,
+    ``nospace_key``, ``generic``), and what only scoring needs either recomputed on use
+    (``words``, ``first_page``, ``is_preprint``) or, when dearer, cached on first use
+    (``numbers``, ``notice``): only the few records that meet a candidate ever need those.
     """
 
     id: int | str
@@ -314,21 +307,42 @@ class DedupItem:
     number: str = ""
     doi_text: str = ""
 
-    # Derived values, computed on first use so that building 100k items stays cheap.
-    @_lazy
-    def arxiv(self) -> str:
-        """Version-free arXiv id, from ``arxiv_id`` or an arXiv DOI."""
+    # Derived from the fields above by __post_init__ (and so not compared or shown).
+    # The DOI unless it is an arXiv (DataCite 10.48550) DOI, lower case.
+    publisher_doi: str = field(init=False, repr=False, compare=False)
+    # Version-free arXiv id, from ``arxiv_id`` or an arXiv DOI.
+    arxiv: str = field(init=False, repr=False, compare=False)
+    # The title key without spaces ("pre-training" ~ "pretraining"): the exact title block.
+    nospace_key: str = field(init=False, repr=False, compare=False)
+    # A front/back-matter title ("Preface"): see is_generic_title.
+    generic: bool = field(init=False, repr=False, compare=False)
+    # Caches behind ``numbers`` and ``notice`` (None: not computed yet).
+    _numbers: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _notice: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # the class is frozen
+        # A derived value equal to its field reuses the field's string (one copy per item).
+        lower = self.doi.lower()
+        arxiv_doi = _ARXIV_DOI_RE.match(lower)
+        set_(self, "publisher_doi", "" if arxiv_doi else self.doi if lower == self.doi else lower)
         if self.arxiv_id:
-            return _arxiv_key(self.arxiv_id)
-        match = _ARXIV_DOI_RE.match(self.doi.lower())
-        return _arxiv_key(match.group(1)) if match else ""
+            arxiv = _arxiv_key(self.arxiv_id)
+            set_(self, "arxiv", self.arxiv_id if arxiv == self.arxiv_id else arxiv)
+        else:
+            set_(self, "arxiv", _arxiv_key(arxiv_doi.group(1)) if arxiv_doi else "")
+        set_(self, "nospace_key", self.title_key.replace(" ", ""))
+        set_(self, "generic", is_generic_title(self.title_key))
 
-    @_lazy
-    def publisher_doi(self) -> str:
-        """The DOI unless it is an arXiv (DataCite 10.48550) DOI."""
-        return "" if _ARXIV_DOI_RE.match(self.doi.lower()) else self.doi.lower()
+    def __copy__(self) -> DedupItem:
+        """A slot-by-slot copy, cached values included (the importer re-ids an item with
+        ``copy.copy``; the generic path through ``__getstate__`` is three times slower)."""
+        twin = object.__new__(DedupItem)
+        for name, value in zip(_ITEM_SLOTS, _item_values(self), strict=True):
+            object.__setattr__(twin, name, value)
+        return twin
 
-    @_lazy
+    @property
     def is_preprint(self) -> bool:
         """Registry kind ``preprint``; without a kind: an arXiv id, no publisher DOI and no
         venue other than arXiv/CoRR."""
@@ -338,41 +352,45 @@ class DedupItem:
             return False
         return not self.venue or bool(_PREPRINT_VENUE_RE.search(self.venue))
 
-    @_lazy
+    @property
     def words(self) -> tuple[str, ...]:
         return tuple(self.title_key.split())
 
-    @_lazy
-    def sorted_key(self) -> str:
-        return " ".join(sorted(self.words))
-
-    @_lazy
-    def nospace_key(self) -> str:
-        return self.title_key.replace(" ", "")
-
-    @_lazy
+    @property
     def numbers(self) -> tuple[str, ...]:
-        return title_numbers(self.title or self.title_key)
+        """The numbers the title carries (:func:`title_numbers`), cached."""
+        if self._numbers is None:
+            object.__setattr__(self, "_numbers", title_numbers(self.title or self.title_key))
+        return self._numbers
 
-    @_lazy
-    def generic(self) -> bool:
-        return is_generic_title(self.title_key)
-
-    @_lazy
+    @property
     def notice(self) -> str:
-        return notice_kind(self.title_key)
+        """``paper`` or the kind of notice the title announces (:func:`notice_kind`), cached."""
+        if self._notice is None:
+            object.__setattr__(self, "_notice", notice_kind(self.title_key))
+        return self._notice
 
-    @_lazy
+    @property
     def first_page(self) -> str:
         return _first_page(self.pages)
 
 
+_ITEM_SLOTS: tuple[str, ...] = DedupItem.__slots__
+_item_values = operator.attrgetter(*_ITEM_SLOTS)
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded_venue(text: str) -> str:
+    """``fold(text)``, interned: venue texts repeat across records (and fold is not cheap)."""
+    return sys.intern(fold(text))
+
+
 def _infer_venue_kind(venue_text: str, entry_type: str, arxiv: str, doi: str) -> str:
-    venue = fold(venue_text or "")
+    venue = _folded_venue(venue_text) if venue_text else ""
     arxiv_only = arxiv and not (doi and not _ARXIV_DOI_RE.match(doi))
     if arxiv_only and (not venue or _PREPRINT_VENUE_RE.search(venue)):
         return "preprint"
-    if re.search(r"\bworkshop\b", venue):
+    if _WORKSHOP_RE.search(venue):
         return "workshop"
     return _KIND_BY_TYPE.get(entry_type.lower(), "")
 
@@ -425,6 +443,9 @@ def build_item(
         title_key_value = title_key(title) if title else ""
     if not venue_kind or venue_kind == "other":
         venue_kind = _infer_venue_kind(venue_text, entry_type, arxiv, doi)
+    # Kinds, entry types, people, volumes and issue numbers (and venues) repeat across
+    # records: one string each (interned) instead of one per item.
+    intern = sys.intern
     return DedupItem(
         id=id,
         key=key,
@@ -433,15 +454,15 @@ def build_item(
         year=year,
         doi=doi,
         arxiv_id=arxiv,
-        entry_type=entry_type.lower(),
-        venue=fold(venue) if venue else "",
-        venue_kind=venue_kind,
+        entry_type=intern(entry_type.lower()),
+        venue=_folded_venue(venue) if venue else "",
+        venue_kind=intern(venue_kind),
         # An edited volume is compared by its editors when it has no authors.
-        author_keys=tuple(author_keys) or tuple(editor_keys),
+        author_keys=tuple(map(intern, author_keys or editor_keys)),
         authors_truncated=authors_truncated,
         pages=pages,
-        volume=volume,
-        number=number,
+        volume=intern(volume),
+        number=intern(number),
         doi_text=doi_text if doi_text and any(ch.isdigit() for ch in doi_text) else "",
     )
 
@@ -903,6 +924,26 @@ _ORDERS: tuple[Callable[[str], str], ...] = (
 )
 
 
+# Indel.normalized_similarity is fuzz.ratio / 100, and twice as fast through process.extract,
+# but it can round the other way exactly at the cutoff (4 of 5 letters: 0.7999... vs 80.0):
+# it preselects with a hair's lower cutoff and fuzz.ratio confirms the (few) hits.
+_PRESELECT_CUTOFF = TITLE_CANDIDATE_MIN / 100 - 1e-6
+
+
+def _similar_titles(text: str, others: Sequence[str]) -> list[int]:
+    """Positions in ``others`` whose ``fuzz.ratio`` with ``text`` is >= TITLE_CANDIDATE_MIN,
+    best first (then in order): what ``process.extract`` with ``fuzz.ratio`` gives."""
+    hits = []
+    for other, _, pos in process.extract(
+        text, others, scorer=Indel.normalized_similarity, score_cutoff=_PRESELECT_CUTOFF, limit=None
+    ):
+        score = fuzz.ratio(text, other, score_cutoff=TITLE_CANDIDATE_MIN)
+        if score:
+            hits.append((-score, pos))
+    hits.sort()
+    return [pos for _, pos in hits]
+
+
 def find_candidates(items: Sequence[DedupItem]) -> Iterator[tuple[int, int]]:
     """Pairs of positions ``(i, j)``, ``i < j``, worth scoring; each pair once.
 
@@ -946,21 +987,14 @@ def find_candidates(items: Sequence[DedupItem]) -> Iterator[tuple[int, int]]:
 
     # Sorted neighbourhood over distinct, non-generic title keys, in three orders.
     keys = [k for k, members in by_title.items() if not items[members[0]].generic]
-    extract = process.extract
     for number, order in enumerate(_ORDERS):
         entries = sorted((order(k), k) for k in keys)
         texts = [text for text, _ in entries]
         near: list[tuple[int, int]] = []
         for x, text in enumerate(texts):
             # One batched call per key (twice as fast as WINDOW separate fuzz.ratio calls).
-            hits = extract(
-                text,
-                texts[x + 1 : x + 1 + WINDOW],
-                scorer=fuzz.ratio,
-                score_cutoff=TITLE_CANDIDATE_MIN,
-                limit=None,
-            )
-            near.extend((x, x + 1 + offset) for _, _, offset in hits)
+            hits = _similar_titles(text, texts[x + 1 : x + 1 + WINDOW])
+            near.extend((x, x + 1 + offset) for offset in hits)
             if number == 0:  # in plain order a title's subtitled forms follow it directly
                 y = x + 1
                 while y < len(texts) and y <= x + WINDOW and _prefix_words(text, texts[y]):
@@ -973,26 +1007,158 @@ def find_candidates(items: Sequence[DedupItem]) -> Iterator[tuple[int, int]]:
                         yield from emit(i, j)
 
 
+T = TypeVar("T")
+
+
+class _SortedList(Generic[T]):
+    """Distinct values in sorted order, kept in chunks of at most ``2 * CHUNK``: adding or
+    removing one moves part of a chunk, not half the list (``bisect.insort`` into one list
+    per sort order cost ~3 s over an import of 100k records, most of it moving memory)."""
+
+    CHUNK = 256
+
+    def __init__(self, values: Iterable[T] = ()) -> None:
+        ordered = sorted(values)
+        self._chunks = [ordered[i : i + self.CHUNK] for i in range(0, len(ordered), self.CHUNK)]
+        self._lasts = [chunk[-1] for chunk in self._chunks]
+
+    def __len__(self) -> int:
+        return sum(map(len, self._chunks))
+
+    def __iter__(self) -> Iterator[T]:
+        for chunk in self._chunks:
+            yield from chunk
+
+    def _chunk_of(self, value: T) -> int:
+        """The chunk ``value`` sorts into: the first whose last value is not below it."""
+        return min(bisect.bisect_left(self._lasts, value), len(self._chunks) - 1)
+
+    def add(self, value: T) -> None:
+        if not self._chunks:
+            self._chunks.append([value])
+            self._lasts.append(value)
+            return
+        at = self._chunk_of(value)
+        chunk = self._chunks[at]
+        bisect.insort(chunk, value)
+        self._lasts[at] = chunk[-1]
+        if len(chunk) > 2 * self.CHUNK:
+            half = len(chunk) // 2
+            self._chunks[at : at + 1] = [chunk[:half], chunk[half:]]
+            self._lasts[at : at + 1] = [chunk[half - 1], chunk[-1]]
+
+    def remove(self, value: T) -> None:
+        """Remove ``value`` (no error if absent)."""
+        if not self._chunks:
+            return
+        at = self._chunk_of(value)
+        chunk = self._chunks[at]
+        pos = bisect.bisect_left(chunk, value)
+        if pos < len(chunk) and chunk[pos] == value:
+            del chunk[pos]
+            if chunk:
+                self._lasts[at] = chunk[-1]
+            else:
+                del self._chunks[at], self._lasts[at]
+
+    def around(self, value: T, count: int) -> tuple[list[T], int]:
+        """The ``count`` values before the place where ``value`` sorts and the ``count`` from
+        there on, as one list and where the second part starts: ``ordered[max(0, pos -
+        count) : pos + count]`` of the whole sorted list and ``min(pos, count)``."""
+        chunks = self._chunks
+        if not chunks:
+            return [], 0
+        at = self._chunk_of(value)
+        chunk = chunks[at]
+        pos = bisect.bisect_left(chunk, value)
+        if count <= pos <= len(chunk) - count:  # within one chunk (nearly always)
+            return chunk[pos - count : pos + count], count
+        before = chunk[max(0, pos - count) : pos]
+        previous = at
+        while len(before) < count and previous > 0:
+            previous -= 1
+            before = chunks[previous][len(before) - count :] + before
+        after = chunk[pos : pos + count]
+        following = at
+        while len(after) < count and following + 1 < len(chunks):
+            following += 1
+            after += chunks[following][: count - len(after)]
+        return before + after, len(before)
+
+
+# An exact block (one DOI, arXiv id, doi text or title) holds one item, or a list of them
+# when several records share the value: most blocks hold one, and a list each would cost
+# ~80 bytes per record and block.
+_Block = DedupItem | list[DedupItem]
+
+
+def _block_add(blocks: dict[str, _Block], value: str, item: DedupItem) -> None:
+    members = blocks.get(value)
+    if members is None:
+        blocks[value] = item
+    elif isinstance(members, list):
+        members.append(item)
+    else:
+        blocks[value] = [members, item]
+
+
+def _block_remove(blocks: dict[str, _Block], value: str, item: DedupItem) -> None:
+    members = blocks.get(value)
+    if members is item:
+        del blocks[value]
+    elif isinstance(members, list):
+        for pos, member in enumerate(members):
+            if member is item:
+                del members[pos]
+                break
+        if len(members) == 1:
+            blocks[value] = members[0]
+
+
+def _block_members(blocks: dict[str, _Block], value: str) -> Sequence[DedupItem]:
+    members = blocks.get(value)
+    if members is None:
+        return ()
+    return members if isinstance(members, list) else (members,)
+
+
+_first = operator.itemgetter(0)
+
+
+def _sorted_words(title_key: str) -> str:
+    return " ".join(sorted(title_key.split()))
+
+
 class DedupIndex:
     """Incremental candidate lookup for import: the best match of one new record among the
     stored ones (and those imported so far), with the same blocks as :func:`find_candidates`.
 
-    ``add`` and ``discard`` keep it current while an import merges and inserts; the fuzzy
-    step keeps the distinct title keys in three sorted lists (``bisect``) and looks at the
-    WINDOW keys on each side of where the new title would sort.
+    ``add`` and ``discard`` keep it current while an import merges and inserts. The exact
+    blocks are dicts from a DOI, arXiv id, unreadable doi text or space-free title key
+    (generic titles: per year) to the item(s) that have it. The fuzzy step keeps the distinct
+    non-generic title keys sorted in the three orders of ``_ORDERS`` (:class:`_SortedList`:
+    the key, the key reversed, and ``(word-sorted key, key)``) and looks at the WINDOW keys
+    on each side of where the new title sorts in each.
     """
 
     def __init__(self, items: Iterable[DedupItem] = (), threshold: float = SAME_SCORE) -> None:
         self.threshold = threshold
         self._items: dict[int | str, DedupItem] = {}
-        self._blocks: dict[tuple[str, str], set[int | str]] = defaultdict(set)
-        self._by_title: dict[str, set[int | str]] = defaultdict(set)
-        self._sorted: list[list[tuple[str, str]]] = [[] for _ in _ORDERS]
-        self._bulk = True  # while loading: append, then sort once (insort would be quadratic)
+        self._doi: dict[str, _Block] = {}
+        self._arxiv: dict[str, _Block] = {}
+        self._doi_text: dict[str, _Block] = {}
+        self._title: dict[str, _Block] = {}  # by _title_block(item, nospace=True)
+        self._plain: _SortedList[str] = _SortedList()
+        self._reversed: _SortedList[str] = _SortedList()
+        self._by_words: _SortedList[tuple[str, str]] = _SortedList()
+        # While loading: collect the title keys, then sort once (adding one by one is slower).
+        self._loading: list[str] | None = []
         for item in items:
             self.add(item)
-        self._bulk = False
-        self._sorted = [sorted(entries) for entries in self._sorted]
+        keys, self._loading = self._loading, None
+        self._plain = _SortedList(keys)
+        self._reversed = _SortedList(key[::-1] for key in keys)
+        self._by_words = _SortedList((_sorted_words(key), key) for key in keys)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -1000,98 +1166,108 @@ class DedupIndex:
     def __contains__(self, ident: object) -> bool:
         return ident in self._items
 
-    @staticmethod
-    def _exact_keys(item: DedupItem) -> list[tuple[str, str]]:
-        """The exact blocks of ``item`` as (kind, value) tuples (hashing a tuple reuses its
-        strings' cached hashes). A non-generic title's own block is ``_by_title``."""
-        keys = []
+    def _exact_blocks(self, item: DedupItem) -> Iterator[tuple[dict[str, _Block], str]]:
         if item.publisher_doi:
-            keys.append(("doi", item.publisher_doi))
+            yield self._doi, item.publisher_doi
         if item.arxiv:
-            keys.append(("arxiv", item.arxiv))
+            yield self._arxiv, item.arxiv
         if item.doi_text:
-            keys.append(("doitext", item.doi_text))
+            yield self._doi_text, item.doi_text
         if item.title_key:
-            if item.generic:
-                keys.append(("title", _title_block(item)))
-            keys.append(("nospace", _title_block(item, nospace=True)))
-        return keys
+            yield self._title, _title_block(item, nospace=True)
+
+    def _title_members(self, title_key: str) -> Iterator[DedupItem]:
+        """The items whose (non-generic) title key is ``title_key``."""
+        for member in _block_members(self._title, title_key.replace(" ", "")):
+            if member.title_key == title_key:
+                yield member
+
+    def _has_title(self, title_key: str) -> bool:
+        return next(self._title_members(title_key), None) is not None
 
     def add(self, item: DedupItem) -> None:
         """Index ``item`` (an item with the same id is replaced)."""
         if item.id in self._items:
             self.discard(item.id)
         self._items[item.id] = item
-        for key in self._exact_keys(item):
-            self._blocks[key].add(item.id)
-        if item.title_key and not item.generic:
-            members = self._by_title[item.title_key]
-            if not members:
-                for order, entries in zip(_ORDERS, self._sorted, strict=True):
-                    entry = (order(item.title_key), item.title_key)
-                    if self._bulk:
-                        entries.append(entry)
-                    else:
-                        bisect.insort(entries, entry)
-            members.add(item.id)
+        key = item.title_key
+        new_title = key and not item.generic and not self._has_title(key)
+        for blocks, value in self._exact_blocks(item):
+            _block_add(blocks, value, item)
+        if new_title:
+            if self._loading is not None:
+                self._loading.append(key)
+            else:
+                self._plain.add(key)
+                self._reversed.add(key[::-1])
+                self._by_words.add((_sorted_words(key), key))
 
     def discard(self, ident: int | str) -> None:
         """Forget the item with id ``ident`` (no error if unknown)."""
         item = self._items.pop(ident, None)
         if item is None:
             return
-        for key in self._exact_keys(item):
-            block = self._blocks.get(key)
-            if block is not None:
-                block.discard(ident)
-                if not block:
-                    del self._blocks[key]
-        members = self._by_title.get(item.title_key)
-        if members is not None and ident in members:
-            members.discard(ident)
-            if not members:
-                del self._by_title[item.title_key]
-                for order, entries in zip(_ORDERS, self._sorted, strict=True):
-                    entry = (order(item.title_key), item.title_key)
-                    pos = bisect.bisect_left(entries, entry)
-                    if pos < len(entries) and entries[pos] == entry:
-                        del entries[pos]
+        for blocks, value in self._exact_blocks(item):
+            _block_remove(blocks, value, item)
+        key = item.title_key
+        if key and not item.generic and not self._has_title(key):
+            if self._loading is not None:  # an id given twice while loading
+                self._loading.remove(key)
+            else:
+                self._plain.remove(key)
+                self._reversed.remove(key[::-1])
+                self._by_words.remove((_sorted_words(key), key))
+
+    def _near_title_keys(self, title_key: str) -> dict[str, None]:
+        """Title keys among the WINDOW before and after ``title_key`` in each sorted order
+        with ``fuzz.ratio`` >= TITLE_CANDIDATE_MIN in that order, and (plain order) those that
+        are ``title_key`` with a subtitle added or removed."""
+        found: dict[str, None] = {}
+        window, split = self._plain.around(title_key, WINDOW)
+        for pos in _similar_titles(title_key, window):
+            found[window[pos]] = None
+        # In sorted order a title cut short comes before the title, a longer one after it.
+        for pos, key in enumerate(window):
+            if pos < split:
+                if title_key.startswith(key) and _prefix_words(key, title_key):
+                    found[key] = None
+            elif not key.startswith(title_key):
+                break
+            elif _prefix_words(title_key, key):
+                found[key] = None
+
+        backwards = title_key[::-1]
+        window, _ = self._reversed.around(backwards, WINDOW)
+        for pos in _similar_titles(backwards, window):
+            found[window[pos][::-1]] = None
+
+        words = _sorted_words(title_key)
+        pairs, _ = self._by_words.around((words, ""), WINDOW)
+        for pos in _similar_titles(words, list(map(_first, pairs))):
+            found[pairs[pos][1]] = None
+        return found
 
     def candidates(self, item: DedupItem) -> list[DedupItem]:
-        """Stored items worth scoring against ``item`` (never ``item`` itself)."""
-        found: set[int | str] = set()
-        for key in self._exact_keys(item):
-            found.update(self._blocks.get(key, ()))
+        """Stored items worth scoring against ``item`` (never ``item`` itself), each once, in
+        the order found: exact blocks (DOI, arXiv id, doi text, title) in the order their
+        members were added, then the fuzzy neighbours."""
+        found: dict[int | str, DedupItem] = {}
+        for blocks, value in self._exact_blocks(item):
+            for member in _block_members(blocks, value):
+                found.setdefault(member.id, member)
         if item.title_key and not item.generic:
-            found.update(self._by_title.get(item.title_key, ()))
-            near_keys: set[str] = set()
-            for number, (order, entries) in enumerate(zip(_ORDERS, self._sorted, strict=True)):
-                text = order(item.title_key)
-                pos = bisect.bisect_left(entries, (text, ""))
-                window = entries[max(0, pos - WINDOW) : pos + WINDOW]
-                hits = process.extract(
-                    text,
-                    [t for t, _ in window],
-                    scorer=fuzz.ratio,
-                    score_cutoff=TITLE_CANDIDATE_MIN,
-                    limit=None,
-                )
-                near_keys.update(window[offset][1] for _, _, offset in hits)
-                if number == 0:
-                    for _, key in window:
-                        if _prefix_words(key, item.title_key) or _prefix_words(item.title_key, key):
-                            near_keys.add(key)
-            for key in near_keys:
-                for ident in self._by_title.get(key, ()):
-                    if _years_near(item, self._items[ident]):
-                        found.add(ident)
-        found.discard(item.id)
-        return [self._items[ident] for ident in found]
+            for key in self._near_title_keys(item.title_key):
+                for member in self._title_members(key):
+                    if _years_near(item, member):
+                        found.setdefault(member.id, member)
+        found.pop(item.id, None)
+        return list(found.values())
 
     def best_match(self, item: DedupItem) -> tuple[DedupItem, Decision] | None:
         """The stored item most likely the same paper as ``item`` with its decision: a 'same'
         one before any 'possible' one, then the higher score, then the survivor-preferred
-        record; None when every candidate is 'different'."""
+        record, then the one found first (see :meth:`candidates`); None when every candidate
+        is 'different'."""
         best: tuple[tuple[int, float], DedupItem, Decision] | None = None
         for other in self.candidates(item):
             decision = score_pair(other, item, self.threshold)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import random
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from pubdb import dedup
 from pubdb.dedup import (
+    WINDOW,
     DedupIndex,
     DedupItem,
     choose_survivor,
@@ -752,3 +755,197 @@ def test_index_finds_what_batch_blocking_finds():
     for i, j in batch:
         index = DedupIndex(items[:j])
         assert items[i] in index.candidates(items[j])
+
+
+# -- the index's data structures ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sorted_list_behaves_like_a_sorted_python_list(monkeypatch, seed):
+    monkeypatch.setattr(dedup._SortedList, "CHUNK", 3)  # many chunks, splits and empties
+    rng = random.Random(seed)
+    initial = {f"{rng.randrange(1000):03d}" for _ in range(20)}
+    values = dedup._SortedList(initial)
+    reference = sorted(initial)
+    for _ in range(400):
+        value = f"{rng.randrange(1000):03d}"
+        if rng.random() < 0.55 and value not in reference:
+            values.add(value)
+            reference.append(value)
+            reference.sort()
+        elif rng.random() < 0.5 and reference:
+            gone = rng.choice(reference)
+            values.remove(gone)
+            reference.remove(gone)
+        elif value not in reference:
+            values.remove(value)  # absent: no error
+        assert list(values) == reference and len(values) == len(reference)
+        for count in (1, 2, 8):
+            pos = next((k for k, v in enumerate(reference) if v >= value), len(reference))
+            window, split = values.around(value, count)
+            assert window == reference[max(0, pos - count) : pos + count]
+            assert split == min(pos, count)
+    assert dedup._SortedList().around("x", 8) == ([], 0)
+
+
+def _reference_candidates(stored: list[DedupItem], new: DedupItem) -> set[int | str]:
+    """What DedupIndex.candidates must return, computed the slow, obvious way: the exact
+    blocks, then each sorted order as one plain list of ``(order(key), key)`` pairs and the
+    WINDOW pairs on each side of ``(order(new key), "")``."""
+    found = set()
+    for other in stored:
+        if (
+            (new.publisher_doi and new.publisher_doi == other.publisher_doi)
+            or (new.arxiv and new.arxiv == other.arxiv)
+            or (new.doi_text and new.doi_text == other.doi_text)
+            or (
+                new.title_key
+                and dedup._title_block(new, nospace=True) == dedup._title_block(other, nospace=True)
+            )
+        ):
+            found.add(other.id)
+    if new.title_key and not new.generic:
+        keys = {other.title_key for other in stored if other.title_key and not other.generic}
+        near = set()
+        for number, order in enumerate(dedup._ORDERS):
+            entries = sorted((order(key), key) for key in keys)
+            text = order(new.title_key)
+            pos = next((k for k, e in enumerate(entries) if e >= (text, "")), len(entries))
+            for other_text, key in entries[max(0, pos - dedup.WINDOW) : pos + dedup.WINDOW]:
+                if fuzz.ratio(text, other_text) >= dedup.TITLE_CANDIDATE_MIN:
+                    near.add(key)
+                if number == 0 and (
+                    dedup._prefix_words(key, new.title_key)
+                    or dedup._prefix_words(new.title_key, key)
+                ):
+                    near.add(key)
+        found |= {
+            other.id
+            for other in stored
+            if other.title_key in near and dedup._years_near(new, other)
+        }
+    found.discard(new.id)
+    return found
+
+
+def test_index_candidates_are_exactly_the_windows(monkeypatch):
+    """Adds, replacements and discards in random order; after each step the index's
+    candidates for a probe equal the obvious computation over what is stored."""
+    monkeypatch.setattr(dedup._SortedList, "CHUNK", 4)
+    rng = random.Random(11)
+    pool = _filler(120, 2)
+    for base in rng.sample(pool, 30):  # typos, moved words, subtitles, shared DOIs, twins
+        words = base.title.split()
+        variants = [
+            " ".join([*words[:2], words[2][0] + words[2][2] + words[2][1] + words[2][3:]]),
+            " ".join([words[0][0] + words[0][2] + words[0][1] + words[0][3:], *words[1:]]),
+            " ".join(words[1:] + words[:1]),
+            f"{base.title}: with a subtitle here",
+            base.title.upper(),
+        ]
+        pool.append(item(rng.choice(variants), authors=("X Y",), year=base.year))
+    pool += [item("Preface", year=2001, authors=(a,)) for a in ("A B", "C D", "E F")]
+    pool += [item(f"Paper {n} about clouds", doi="10.1/shared") for n in range(3)]
+    pool += [item("Pre-training of clouds", year=2003), item("Pretraining of clouds")]
+    index = DedupIndex(pool[:60])
+    stored = {it.id: it for it in pool[:60]}
+    fuzzy = 0
+    for step in range(300):
+        action = rng.random()
+        if action < 0.5:
+            new = rng.choice(pool)
+            index.add(new)
+            stored[new.id] = new
+        elif action < 0.6 and stored:
+            old = stored[rng.choice(list(stored))]
+            new = dataclasses.replace(old, title_key=rng.choice(pool).title_key)
+            index.add(new)  # same id: replaces
+            stored[new.id] = new
+        elif stored:
+            gone = rng.choice(list(stored))
+            index.discard(gone)
+            del stored[gone]
+        probe = rng.choice(pool)
+        expected = _reference_candidates(list(stored.values()), probe)
+        assert {c.id for c in index.candidates(probe)} == expected, step
+        assert len(index) == len(stored)
+        fuzzy += any(stored[i].title_key != probe.title_key for i in expected)
+    assert fuzzy >= 10  # the windows were exercised, not only the exact blocks
+
+
+def test_index_best_match_tie_goes_to_the_record_added_first():
+    first, second = item(doi="10.1/t"), item(doi="10.1/t")
+    index = DedupIndex([first, second])
+    assert index.best_match(item(doi="10.1/t"))[0] is first
+    index.discard(first.id)
+    index.add(first)
+    assert index.best_match(item(doi="10.1/t"))[0] is second
+
+
+def test_item_copy_keeps_every_value_and_can_be_re_ided():
+    original = item(TITLE + " Part II", doi="10.48550/arXiv.2101.00001", pages="3--9")
+    assert original.numbers == ("2",)  # cached now
+    twin = copy.copy(original)
+    assert twin == original and twin is not original
+    for name in dedup._ITEM_SLOTS:
+        assert getattr(twin, name) == getattr(original, name), name
+    object.__setattr__(twin, "id", "other")  # what the importer does to re-id an item
+    assert twin.id == "other" and original.id != "other"
+    assert (twin.arxiv, twin.publisher_doi, twin.first_page) == ("2101.00001", "", "3")
+
+
+def test_items_share_repeated_strings():
+    a = item_from_record(1, _record(key="a"), venue_short="FGCS", venue_kind="journal")
+    b = item_from_record(2, _record(key="b"), venue_short="FGCS", venue_kind="journal")
+    assert a.author_keys == b.author_keys
+    assert all(x is y for x, y in zip(a.author_keys, b.author_keys, strict=True))
+    assert a.venue is b.venue and a.entry_type is b.entry_type
+
+
+@pytest.mark.parametrize(
+    ("stored", "incoming"),
+    [
+        pytest.param(
+            "Cmopression of scientific data streams",
+            "Compression of scientific data streams",
+            id="early-typo-reversed-order",
+        ),
+        pytest.param(
+            "Scientific data streams compression",
+            "Compression of scientific data streams",
+            id="moved-words-word-order",
+        ),
+        pytest.param(
+            "Learned index structures",
+            "Learned index structures: a survey of methods",
+            id="subtitle-added",
+        ),
+        pytest.param(
+            "Learned index structures: a survey of methods",
+            "Learned index structures",
+            id="subtitle-dropped",
+        ),
+    ],
+)
+def test_index_finds_each_kind_of_near_title(stored, incoming):
+    # Titles that sort between the two spellings in plain order ("cmo..." < "cn..." <
+    # "com...") and in word order, so only the order made for the case brings them together.
+    between = [item(f"Cn{n} zx{n} zy{n} zz{n}", authors=("X Y",)) for n in range(3 * WINDOW)]
+    target = item(stored)
+    index = DedupIndex([*between, target, *_filler(100, 4)])
+    assert target in index.candidates(item(incoming))
+
+
+def test_similar_titles_is_process_extract_with_fuzz_ratio():
+    # Exactly 80% (4 of 5 letters) is in, as with fuzz.ratio; the best comes first.
+    assert dedup._similar_titles("abcde", ["abcdx", "abxyz", "abcde"]) == [2, 0]
+    rng = random.Random(5)
+    for _ in range(2000):
+        text = "".join(rng.choice("abc de") for _ in range(rng.randint(1, 20)))
+        others = [
+            "".join(rng.choice("abc de") for _ in range(rng.randint(0, 20))) for _ in range(8)
+        ]
+        expected = process.extract(
+            text, others, scorer=fuzz.ratio, score_cutoff=dedup.TITLE_CANDIDATE_MIN, limit=None
+        )
+        assert dedup._similar_titles(text, others) == [pos for _, _, pos in expected]
