@@ -36,6 +36,7 @@ __all__ = [
     "parse_name",
     "parse_name_list",
     "same_person",
+    "split_name_list",
 ]
 
 # Words that may start a family name. Lower-case words are particles anyway (BibTeX's "von").
@@ -125,16 +126,61 @@ def parse_name(value: str) -> PersonName:
     )
 
 
+# Where a backslash may change how bibtexparser splits a name list: after white space (and
+# "a", "an", "and"), or before a brace. Starts with the backslash: searched much faster.
+_RISKY_ESCAPE = re.compile(
+    r"\\(?:(?<=[ \t\r\n]\\)|(?<=[ \t\r\n][aA]\\)|(?<=[ \t\r\n][aA][nN]\\)"
+    r"|(?<=[ \t\r\n][aA][nN][dD]\\)|[{}])"
+)
+_AND = re.compile(r"[ \t\r\n]+[aA][nN][dD][ \t\r\n]+(?=[^ \t\r\n])")
+_INNER_GROUP = re.compile(r"\{[^{}]*\}")
+
+
+def split_name_list(value: str) -> list[str]:
+    """The names of an author/editor field as written: exactly bibtexparser's
+    ``split_multiple_persons_names`` (BibTeX's rules), which it calls when unsure.
+
+    The shortcut (~2x faster): split at white space + ``and`` + white space, then make sure
+    that bibtexparser would split there too - no separator inside braces (with each brace
+    group replaced by ``x``, the text has as many separators and no brace left) and no
+    backslash that could change what it reads. tests/test_bibtex_differential.py compares.
+    """
+    names = value.strip(" \r\n\t")
+    if not names:
+        return []
+    if "\\" in names and _RISKY_ESCAPE.search(names):
+        return _split_multiple_persons_names(value)
+    plain = not (
+        "  " in names or "\t" in names or "\n" in names or "\r" in names
+        or names.lower().count(" and") != names.count(" and")  # "AND", "Andrea"
+    )  # fmt: skip
+    pieces = names.split(" and ") if plain else _AND.split(names)  # plain: all are " and "
+    if "\\" in names and any(piece.endswith("\\") for piece in pieces[:-1]):
+        return _split_multiple_persons_names(value)
+    if "{" in names or "}" in names:
+        flat, replaced = names, 1
+        while replaced and "{" in flat:
+            flat, replaced = _INNER_GROUP.subn("x", flat)
+        separators = flat.count(" and ") if plain else len(_AND.findall(flat))
+        if "{" in flat or "}" in flat or separators != len(pieces) - 1:
+            return _split_multiple_persons_names(value)
+    return pieces
+
+
+def _split_multiple_persons_names(value: str) -> list[str]:
+    from bibtexparser.middlewares.names import split_multiple_persons_names  # deferred: ~25 ms
+
+    return split_multiple_persons_names(value)
+
+
 def parse_name_list(value: str) -> tuple[list[PersonName], bool]:
     """Split an author/editor field into decoded names; the flag says ``and others`` was there.
 
     ``others`` (also ``et al.``) is never returned as a person. Empty names are skipped.
     """
-    from bibtexparser.middlewares.names import split_multiple_persons_names  # deferred: ~25 ms
-
     names: list[PersonName] = []
     truncated = False
-    for raw in split_multiple_persons_names(value):
+    for raw in split_name_list(value):
         if raw.strip().lower() in _OTHERS:
             truncated = True
             continue

@@ -484,7 +484,12 @@ def test_pipeline_order_matters():
     assert record.year == 2020
 
 
-def test_bibtexparser_middlewares_are_not_used(monkeypatch):
+@pytest.mark.parametrize(
+    ("splitter", "expected"),
+    [("fast", [[]]), ("bibtexparser", [[], []])],
+    ids=["fast-path-fallback", "bibtexparser-only"],
+)
+def test_bibtexparser_middlewares_are_not_used(monkeypatch, splitter, expected):
     calls = []
     real = bibtexparser.parse_string
 
@@ -493,11 +498,14 @@ def test_bibtexparser_middlewares_are_not_used(monkeypatch):
         return real(text, parse_stack=parse_stack, **kwargs)
 
     monkeypatch.setattr(bibtexparser, "parse_string", spy)
-    text_result("@misc{a, title = {A}}")
-    assert calls == [[]]
+    # the fast path splits the plain entry itself and hands the (-entry to bibtexparser
+    text_result("@misc{a, title = {A}}\n@misc(b, title = {B})", splitter=splitter)
+    text_result("@misc{a, title = {A}}", splitter=splitter)
+    assert calls == expected
 
 
-def test_a_splitter_crash_costs_only_the_block_that_causes_it(monkeypatch):
+@pytest.mark.parametrize("splitter", ["fast", "bibtexparser"])
+def test_a_splitter_crash_costs_only_the_block_that_causes_it(monkeypatch, splitter):
     real = bibtexparser.parse_string
 
     def fragile(text, parse_stack=None, **kwargs):
@@ -506,8 +514,9 @@ def test_a_splitter_crash_costs_only_the_block_that_causes_it(monkeypatch):
         return real(text, parse_stack=parse_stack, **kwargs)
 
     monkeypatch.setattr(bibtexparser, "parse_string", fragile)
-    text = "@misc{a, title = {A}}\n\n@misc{b, title = {poison}}\n@misc{c, title = {C}}\n"
-    result = text_result(text)
+    # b is (-delimited, so the fast path gives it to bibtexparser too
+    text = "@misc{a, title = {A}}\n\n@misc(b, title = {poison})\n@misc{c, title = {C}}\n"
+    result = text_result(text, splitter=splitter)
     assert [r.key for r in result.records] == ["a", "c"]
     assert [(p.line, p.key, p.reason) for p in result.failed] == [
         (3, "b", "cannot parse: RecursionError: maximum recursion depth exceeded")
@@ -602,7 +611,8 @@ def test_a_dead_worker_pool_falls_back_to_this_process(monkeypatch):
     assert [r.key for r in result.records] == [f"k{i}" for i in range(100)]
 
 
-def test_failed_blocks_leave_no_reference_cycles():
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "bibtexparser"])
+def test_failed_blocks_leave_no_reference_cycles(fast):
     # The collector is off while reading (speed); a cycle would keep a whole chunk alive.
     import gc
 
@@ -611,9 +621,30 @@ def test_failed_blocks_leave_no_reference_cycles():
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        items, _count = bibtex_module._split_chunk(text, 0, StringTable(), None, "@misc{")
+        job = bibtex_module._Job("t.bib", StringTable(), fast=fast)
+        items, _count = bibtex_module._split_chunk(text, 0, "@misc{", job)
         del items
         assert gc.collect() == 0
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_names_from_worker_processes_are_shared_again():
+    from pubdb.records import AuthorEntry, BibRecord
+
+    def item(*authors: AuthorEntry) -> tuple:
+        record = BibRecord(key="k", entry_type="misc", authors=authors, editors=(authors[0].name,))
+        return (bibtex_module._ENTRY, 1, "k", "misc", "", None, [], (record, [], ""))
+
+    def author(family: str, **marks: bool) -> AuthorEntry:
+        return AuthorEntry(PersonName(given="Ian", family=family), **marks)
+
+    shared = bibtex_module._SharedNames()
+    items, _ = shared(([item(author("Foster"), author("Liu")), item(author("Foster"))], 2))
+    items2, _ = shared(([item(author("Foster"), author("Foster", student=True))], 1))
+    first, second, third = (i[7][0] for i in items + items2)
+    assert first.authors[0] is second.authors[0] is third.authors[0]  # across chunks too
+    assert first.authors[0].name is first.editors[0] is third.authors[1].name
+    assert third.authors[1] == author("Foster", student=True)  # marks kept apart
+    assert first.authors[1] == author("Liu") and first.authors[1] is not first.authors[0]

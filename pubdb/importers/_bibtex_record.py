@@ -49,16 +49,37 @@ _AWARD_SPLIT = re.compile(r"\s*;\s*")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
 _DOI_URL = re.compile(r"^\s*(?:https?://)?(?:dx\.)?doi\.org/", re.IGNORECASE)
 # Fields where ``arxiv_id_from`` looks; without "arxiv" (or CoRR, DBLP's name) it is skipped.
-_ARXIV_FIELDS = (
+_ARXIV_FIELDS = frozenset({
     "archiveprefix", "eprinttype", "eprint", "doi", "journal", "journaltitle", "booktitle",
     "note", "howpublished", "publisher", "url", "pdf", "link",
-)  # fmt: skip
+})  # fmt: skip
 _URL_ESCAPE = re.compile(r"\\([_%#&~$])")
 _URL_WRAPPER = re.compile(r"^\\url\s*\{(.*)\}$", re.DOTALL)
 
 
 def _decoded(value: str) -> str:
     return textnorm.clean_spaces(textnorm.latex_to_unicode(value)) if value else ""
+
+
+_decoded_cached = lru_cache(maxsize=4096)(_decoded)
+
+
+def _decoded_repeated(value: str) -> str:
+    """``_decoded`` for values that repeat across entries (venues, publishers): cached, if
+    short (a cache of long or one-off values would only hold memory)."""
+    return _decoded_cached(value) if len(value) <= 256 else _decoded(value)
+
+
+def _may_name_arxiv(fields: dict[str, str]) -> bool:
+    """Whether ``arxiv_id_from`` may find an id: a field it reads mentions arXiv or CoRR."""
+    if "eprint" in fields:
+        return True
+    for name, value in fields.items():
+        if name in _ARXIV_FIELDS:
+            value = value.lower()
+            if "arxiv" in value or "corr" in value:
+                return True
+    return False
 
 
 def _plain(value: str) -> str:
@@ -76,13 +97,26 @@ def _clean_url(value: str) -> str:
     return "".join(value.split())
 
 
-@lru_cache(maxsize=1 << 16)
+# id(name) -> AuthorEntry(name). AuthorEntry is immutable, so one instance per name serves
+# every paper without marks. Keyed by identity (``parse_name`` returns one PersonName per
+# spelling), as hashing a PersonName costs more than making the entry; the entry holds the
+# name, so an id here always belongs to the name it was made for.
+_UNMARKED: dict[int, AuthorEntry] = {}
+_UNMARKED_MAX = 1 << 16
+
+
 def _unmarked(name: PersonName) -> AuthorEntry:
-    """AuthorEntry is immutable, so one instance per name serves every paper without marks."""
-    return AuthorEntry(name)
+    entry = _UNMARKED.get(id(name))
+    if entry is None:
+        if len(_UNMARKED) >= _UNMARKED_MAX:
+            _UNMARKED.clear()
+        entry = _UNMARKED[id(name)] = AuthorEntry(name)
+    return entry
 
 
 def _split_list(value: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    if not value:
+        return ()
     items = (_decoded(part) for part in pattern.split(value))
     return tuple(dict.fromkeys(item for item in items if item))
 
@@ -139,11 +173,15 @@ def normalise_entry(
     title_bibtex = textnorm.title_bibtex(title_raw) if title_raw else ""
 
     names, truncated = _names(pop("author", ""))
-    marks = parse_marks(pop("author+an", ""), len(names), warn)
-    authors = tuple(
-        AuthorEntry(name, **marks[position]) if position in marks else _unmarked(name)
-        for position, name in enumerate(names, start=1)
-    )
+    marks_raw = pop("author+an", "")
+    marks = parse_marks(marks_raw, len(names), warn) if marks_raw else None
+    if marks:
+        authors = tuple(
+            AuthorEntry(name, **marks[position]) if position in marks else _unmarked(name)
+            for position, name in enumerate(names, start=1)
+        )
+    else:
+        authors = tuple(map(_unmarked, names))
     editors, editors_truncated = _names(pop("editor", ""))
     if editors_truncated:
         warn("editor list ends with 'and others'; the et-al is not kept for editors")
@@ -163,7 +201,7 @@ def normalise_entry(
             rest["month"] = month_raw
         if month is None:
             warn(f"month {month_raw!r} is not a month; kept as text")
-    date = _DATE.match(rest.get("date", ""))
+    date = _DATE.match(rest["date"]) if "date" in rest else None
     if date:
         if year is None and not year_raw:
             year = int(date.group(1))
@@ -176,12 +214,12 @@ def normalise_entry(
     venue_text = ""
     for name in order:
         if rest.get(name):
-            venue_text = _decoded(pop(name))
+            venue_text = _decoded_repeated(pop(name))
             break
     venue_hint = ""
     for name in _HINT_FIELDS:
         if rest.get(name):
-            venue_hint = _decoded(rest[name])
+            venue_hint = _decoded_repeated(rest[name])
             break
 
     doi_raw = pop("doi", "")
@@ -196,13 +234,16 @@ def normalise_entry(
         doi = doi if doi.startswith("10.") else ""
 
     arxiv_id = ""
-    hint = " ".join([fields.get(name, "") for name in _ARXIV_FIELDS]).lower()
-    if "arxiv" in hint or "corr" in hint or "eprint" in fields:
+    if _may_name_arxiv(fields):
         arxiv_id = textnorm.arxiv_id_from(fields) or ""
     eprint = rest.get("eprint", "")
     prefix = (rest.get("archiveprefix") or rest.get("eprinttype") or "").strip().lower()
-    bare_eprint = textnorm.strip_braces(eprint).strip().lower().removeprefix("arxiv:").strip()
-    if arxiv_id and prefix in ("", "arxiv") and bare_eprint == arxiv_id.lower():
+    if (
+        arxiv_id
+        and prefix in ("", "arxiv")
+        and textnorm.strip_braces(eprint).strip().lower().removeprefix("arxiv:").strip()
+        == arxiv_id.lower()
+    ):
         for name in ("eprint", "archiveprefix", "eprinttype"):
             rest.pop(name, None)
 
@@ -212,6 +253,7 @@ def normalise_entry(
         awards = _split_list(pop("award", ""), _AWARD_SPLIT)
 
     tags = _split_list(pop("keywords", ""), _LIST_SPLIT)
+    pages = pop("pages", "")
     if rest.get("selected", "").strip().lower() in _TRUE:
         pop("selected")
         if "selected" not in tags:
@@ -231,10 +273,10 @@ def normalise_entry(
         venue_hint=venue_hint,
         volume=_plain(pop("volume", "")),
         number=_plain(pop("number", "")),
-        pages=textnorm.normalize_pages(pop("pages", "")),
-        publisher=_decoded(pop("publisher", "")),
-        series=_decoded(pop("series", "")),
-        edition=_decoded(pop("edition", "")),
+        pages=textnorm.normalize_pages(pages) if pages else "",
+        publisher=_decoded_repeated(pop("publisher", "")),
+        series=_decoded_repeated(pop("series", "")),
+        edition=_decoded_repeated(pop("edition", "")),
         doi=doi,
         arxiv_id=arxiv_id,
         url=url,

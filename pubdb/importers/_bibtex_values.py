@@ -30,11 +30,25 @@ _MONTH_NUMBERS = {name: i for i, name in enumerate(MONTH_MACROS, start=1)}
 _MONTH_NUMBERS.update({full.lower(): i for i, full in enumerate(MONTH_MACROS.values(), 1)})
 _MONTH_NUMBERS["sept"] = 9
 
+
+def braced_pattern(depth: int) -> str:
+    """A regex for one ``{...}`` group with up to ``depth`` nested groups, braces read as
+    bibtexparser's splitter reads them: a brace right after a backslash is not a brace."""
+    plain = r"[^{}\\]++|\\++[^\\]"  # a backslash run escapes the character after it
+    group = r"\{(?:" + plain + r")*+\}"
+    for _ in range(depth):
+        group = r"\{(?:" + plain + "|" + group + r")*+\}"
+    return group
+
+
 _WS = re.compile(r"[ \t\r\n]+")
 # The splitter's convention: a brace or quote directly after a backslash is escaped.
 _BRACE = re.compile(r"(?<!\\)[{}]")
 _BRACE_OR_QUOTE = re.compile(r'(?<!\\)[{}"]')
 _ATOM = re.compile(r'[^\s#{}"]+')
+# Matches a value that is one brace group exactly when ``_closing_brace(raw, 0)`` is its end
+# (up to 6 nested groups; deeper ones take the loop).
+_ONE_GROUP = re.compile(braced_pattern(6))
 _WORD = re.compile(r"[a-z]+")
 _YEAR4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -130,8 +144,10 @@ def evaluate(
         first = raw[0]
         if first == "{" and raw[-1] == "}":
             inner = raw[1:-1]
-            if ("{" not in inner and "}" not in inner and not inner.endswith("\\")) or (
-                _closing_brace(raw, 0) == len(raw) - 1
+            if (
+                ("{" not in inner and "}" not in inner and not inner.endswith("\\"))
+                or _ONE_GROUP.fullmatch(raw) is not None
+                or _closing_brace(raw, 0) == len(raw) - 1
             ):
                 return collapse(inner, strip), []
         if first == '"' and _closing_quote(raw, 0) == len(raw) - 1:
