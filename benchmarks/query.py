@@ -5,10 +5,12 @@ authors with family-name collisions, 100k papers, ~4 authors each, tags, awards,
 students, an owner), then measures:
 
 - in-process, for ten typical queries: ``search`` (parse + build + run the select, every
-  matching id and key) and ``search + table rows`` (what `pubdb list` renders, with the
-  first 50 rows), median of ``--runs`` runs each, a fresh session per run;
-- the whole ``pubdb list venue:X year:Y`` process (subprocess, stdout to a pipe), median of 5,
-  next to the floor every pubdb process pays (``python -c "import pubdb.model, pubdb.store"``).
+  matching id and key) and ``table rows`` (``search_rows``: what `pubdb list` renders, the
+  first 50 rows), median of ``--runs`` runs each, a fresh Core connection per run (``list``
+  reads through ``Store.connect``, without the ORM);
+- the whole ``pubdb list venue:X year:Y`` and ``pubdb show KEY`` processes (subprocess, stdout
+  to a pipe), median of 5, next to what no code of ours can remove
+  (``python -c "import click, sqlalchemy"``).
 
 Usage: ``.venv/bin/python benchmarks/query.py [--papers 100000] [--db PATH_OR_URL] [--runs 20]``.
 ``--db`` keeps (and reuses) the generated database: a SQLite path, or a URL such as
@@ -30,21 +32,21 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from pubdb.model import (
-    Author,
-    Authorship,
-    AuthorVariant,
-    Award,
-    CiteKeyAlias,
-    Owner,
-    Paper,
-    Tag,
-    Venue,
-    VenueAlias,
-    paper_tags,
-)
-from pubdb.papers import paper_rows, search
+from pubdb.papers import search, search_rows
 from pubdb.store import Store, open_store
+from pubdb.tables import (
+    author_variants,
+    authors,
+    authorships,
+    awards,
+    cite_key_aliases,
+    owner,
+    paper_tags,
+    papers,
+    tags,
+    venue_aliases,
+    venues,
+)
 from pubdb.textnorm import fold, title_key
 from pubdb.venues import alias_key, builtin_venues
 
@@ -92,8 +94,8 @@ def _families(rng: random.Random, count: int) -> list[str]:
     return sorted(names)
 
 
-def build(path: str | Path, papers: int, seed: int = 7) -> Store:
-    """A fresh database at ``path`` with ``papers`` generated papers."""
+def build(path: str | Path, count: int, seed: int = 7) -> Store:
+    """A fresh database at ``path`` with ``count`` generated papers."""
     rng = random.Random(seed)
     store = open_store(str(path))
     with store.transaction() as session:
@@ -103,13 +105,13 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
             {"short": v.short, "short_key": fold(v.short), "name": v.name, "kind": v.kind}
             for v in registry
         ]
-        session.execute(insert(Venue), rows)
-        venue_ids = {short: i for short, i in session.execute(select(Venue.short, Venue.id))}
+        session.execute(insert(venues), rows)
+        venue_ids = {short: i for short, i in session.execute(select(venues.c.short, venues.c.id))}
         for v in registry:
             if v.parent and v.parent in venue_ids:
                 session.execute(
-                    Venue.__table__.update()
-                    .where(Venue.id == venue_ids[v.short])
+                    venues.update()
+                    .where(venues.c.id == venue_ids[v.short])
                     .values(parent_id=venue_ids[v.parent])
                 )
         aliases: dict[str, dict[str, object]] = {}
@@ -117,7 +119,8 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
             for text in (v.name, *v.aliases):
                 aliases.setdefault(alias_key(text), {"venue_id": venue_ids[v.short], "text": text})
         session.execute(
-            insert(VenueAlias), [{"text_key": k, "by_user": False, **a} for k, a in aliases.items()]
+            insert(venue_aliases),
+            [{"text_key": k, "by_user": False, **a} for k, a in aliases.items()],
         )
         kinds = {v.short: v.kind for v in registry}
         shorts = sorted(venue_ids)
@@ -127,7 +130,7 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
         # Authors: ~30k people, family names shared by several of them.
         families = _families(rng, 9000)
         people = {("Tim", "Kraska"), ("Ian", "Foster"), ("Zhengchun", "Liu")}
-        while len(people) < max(papers * 3 // 10, 10):
+        while len(people) < max(count * 3 // 10, 10):
             people.add((rng.choice(_GIVEN), rng.choice(families)))
         people_list = sorted(people)
         author_rows = [
@@ -143,26 +146,26 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
             }
             for g, f in people_list
         ]
-        session.execute(insert(Author), author_rows)
-        author_ids = dict(
-            ((g, f), i)
-            for i, g, f in session.execute(select(Author.id, Author.given, Author.family))
-        )
+        session.execute(insert(authors), author_rows)
+        author_ids = {
+            (g, f): i
+            for i, g, f in session.execute(select(authors.c.id, authors.c.given, authors.c.family))
+        }
         session.execute(
-            insert(AuthorVariant),
+            insert(author_variants),
             [
                 {"author_id": author_ids[p], "name": f"{p[0]} {p[1]}", "folded": fold(" ".join(p))}
                 for p in people_list
             ],
         )
         owner_id = author_ids[("Zhengchun", "Liu")]
-        session.execute(insert(Owner), [{"author_id": owner_id}])
+        session.execute(insert(owner), [{"author_id": owner_id}])
         all_authors = list(author_ids.values())
         stars = [author_ids[("Tim", "Kraska")], author_ids[("Ian", "Foster")], owner_id]
 
         # Papers.
         paper_rows_ = []
-        for i in range(papers):
+        for i in range(count):
             year = min(2025, max(1990, int(rng.triangular(1990, 2026, 2022))))
             short = rng.choice(popular) if rng.random() < 0.3 else rng.choice(shorts)
             kind = kinds[short]
@@ -185,21 +188,21 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
                     "arxiv_id": f"{year % 100:02d}01.{i:05d}" if kind == "preprint" else None,
                 }
             )
-        session.execute(insert(Paper), paper_rows_)
-        paper_ids = [i for (i,) in session.execute(select(Paper.id).order_by(Paper.id))]
+        session.execute(insert(papers), paper_rows_)
+        paper_ids = list(session.scalars(select(papers.c.id).order_by(papers.c.id)))
 
-        authorships, tagged, awards, alias_rows = [], [], [], []
+        authorship_rows, tagged, award_rows, alias_rows = [], [], [], []
         session.execute(
-            insert(Tag), [{"name": n, "title": ""} for n in ["ml-systems", *map(str, range(19))]]
+            insert(tags), [{"name": n, "title": ""} for n in ["ml-systems", *map(str, range(19))]]
         )
-        tag_ids = [i for (i,) in session.execute(select(Tag.id))]
+        tag_ids = list(session.scalars(select(tags.c.id)))
         for n, paper_id in enumerate(paper_ids):
             chosen = rng.sample(all_authors, rng.randint(1, 8))
             if rng.random() < 0.01:
                 chosen = [rng.choice(stars), *(a for a in chosen if a not in stars)]
                 rng.shuffle(chosen)
             for position, author_id in enumerate(chosen, start=1):
-                authorships.append(
+                authorship_rows.append(
                     {
                         "paper_id": paper_id,
                         "position": position,
@@ -210,17 +213,17 @@ def build(path: str | Path, papers: int, seed: int = 7) -> Store:
             if rng.random() < 0.1:
                 tagged.append({"paper_id": paper_id, "tag_id": rng.choice(tag_ids)})
             if rng.random() < 0.005:
-                awards.append({"paper_id": paper_id, "text": "Best Paper Award"})
+                award_rows.append({"paper_id": paper_id, "text": "Best Paper Award"})
             if n % 10 == 0:
                 alias_rows.append(
                     {"paper_id": paper_id, "key": f"alias-{n // 10:05d}", "key_folded": ""}
                 )
         for row in alias_rows:
             row["key_folded"] = str(row["key"]).casefold()
-        session.execute(insert(Authorship), authorships)
+        session.execute(insert(authorships), authorship_rows)
         session.execute(insert(paper_tags), tagged)
-        session.execute(insert(Award), awards)
-        session.execute(insert(CiteKeyAlias), alias_rows)
+        session.execute(insert(awards), award_rows)
+        session.execute(insert(cite_key_aliases), alias_rows)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     return store
@@ -259,7 +262,7 @@ def _filled(location: str) -> bool:
     store = open_store(location)
     try:
         with store.transaction(write=False) as session:
-            return bool(session.scalar(select(func.count()).select_from(Paper)))
+            return bool(session.scalar(select(func.count()).select_from(papers)))
     finally:
         store.dispose()
 
@@ -280,22 +283,21 @@ def main() -> None:
     started = time.perf_counter()
     store = open_store(path) if _filled(path) else build(path, options.papers)
     built = time.perf_counter() - started
-    with store.transaction() as session:
-        count = session.scalar(select(func.count()).select_from(Paper))
-        authorships = session.scalar(select(func.count()).select_from(Authorship))
-    print(f"database: {path} ({count} papers, {authorships} authorships; ready in {built:.1f} s)")
+    with store.connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(papers))
+        links = conn.scalar(select(func.count()).select_from(authorships))
+    print(f"database: {path} ({count} papers, {links} authorships; ready in {built:.1f} s)")
     print()
 
     def run_search(terms: list[str]) -> int:
-        with store.transaction() as session:
-            return len(search(session, terms))
+        with store.connect() as conn:
+            return len(search(conn, terms))
 
     def run_rows(terms: list[str]) -> int:
-        with store.transaction() as session:
-            found = search(session, terms, limit=50)
-            return len(paper_rows(session, [i for i, _ in found]))
+        with store.connect() as conn:
+            return len(search_rows(conn, terms, limit=50))
 
-    header = f"{'query':<40} {'matches':>8} {'search ms':>10} {'+ 50 rows ms':>13}"
+    header = f"{'query':<40} {'matches':>8} {'search ms':>10} {'50 rows ms':>11}"
     print(header)
     print("-" * len(header))
     medians = []
@@ -304,7 +306,7 @@ def main() -> None:
         search_ms = _median_ms(lambda t=terms: run_search(t), options.runs)
         rows_ms = _median_ms(lambda t=terms: run_rows(t), options.runs)
         medians.append(search_ms)
-        print(f"{' '.join(terms):<40} {matches:>8} {search_ms:>10.2f} {rows_ms:>13.2f}")
+        print(f"{' '.join(terms):<40} {matches:>8} {search_ms:>10.2f} {rows_ms:>11.2f}")
     print("-" * len(header))
     print(f"{'median over the queries':<40} {'':>8} {statistics.median(medians):>10.2f}")
     store.dispose()
@@ -315,14 +317,15 @@ def main() -> None:
         ("python -c pass", [sys.executable, "-c", "pass"]),
         ("pubdb --help", [pubdb, "--help"]),
         (
-            'python -c "import pubdb.model, pubdb.store" (the floor)',
-            [sys.executable, "-c", "import pubdb.model, pubdb.store"],
+            'python -c "import click, sqlalchemy" (the floor)',
+            [sys.executable, "-c", "import click, sqlalchemy"],
         ),
         ("pubdb list venue:SIGMOD year:2024", [pubdb, *where, "list", "venue:SIGMOD", "year:2024"]),
         (
             "pubdb list venue:SIGMOD year:2024 --format keys",
             [pubdb, *where, "list", "venue:SIGMOD", "year:2024", "--format", "keys"],
         ),
+        ("pubdb show alias-00042", [pubdb, *where, "show", "alias-00042"]),
     ]
     print()
     print(f"{'process (median of 5)':<58} {'wall s':>7} {'cpu s':>7}")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pubdb.model import Author, AuthorVariant
 from pubdb.names import family_key, is_more_complete, name_match_key, same_person
 from pubdb.records import PersonName
-from pubdb.store import insert_returning_ids, insert_row, insert_rows
+from pubdb.store import BulkInsert, bulk_update, insert_row
 from pubdb.textnorm import fold
 
 
@@ -49,6 +49,9 @@ class _Known:
     id: int
     name: PersonName
 
+
+# The columns author_columns fills, in its order.
+_NAME_COLUMNS = tuple(author_columns(PersonName()))
 
 _AUTHOR_COLUMNS = (
     Author.id,
@@ -86,6 +89,9 @@ class AuthorResolver:
         self._pending_variants: list[tuple[_Known, str]] = []
         self._new: list[_Known] = []  # deferred mode: created, not yet inserted
         self._next_provisional = -1
+        self._insert_authors = BulkInsert(Author.__table__, _NAME_COLUMNS)
+        self._insert_variants = BulkInsert(AuthorVariant.__table__, ("author_id", "name", "folded"))
+        self._update_names = bulk_update(Author.__table__, _NAME_COLUMNS)
 
     def _add_known(self, author_id: int, name: PersonName, key: str) -> _Known:
         known = _Known(author_id, name)
@@ -189,37 +195,32 @@ class AuthorResolver:
 
     def flush(self) -> None:
         """Write new authors (deferred mode), new variants and better display names."""
+        conn = self.session.connection()
         if self._new:
             rows = []
             for known in self._new:
-                rows.append(author_columns(known.name))
+                rows.append(tuple(author_columns(known.name).values()))
                 self._display_updates.pop(known, None)  # inserted with its best spelling
-            ids = insert_returning_ids(self.session.connection(), Author, rows)
+            ids = self._insert_authors.run_returning_ids(conn, rows)
             for known, author_id in zip(self._new, ids, strict=True):
                 known.id = author_id
                 self._by_id[author_id] = known
             self._new = []
         if self._pending_variants:
-            insert_rows(
-                self.session.connection(),
-                AuthorVariant,
+            self._insert_variants.run(
+                conn,
                 [
-                    {"author_id": known.id, "name": spelling, "folded": fold(spelling)}
+                    (known.id, spelling, fold(spelling))
                     for known, spelling in self._pending_variants
                 ],
             )
             self._pending_variants = []
         if self._display_updates:
-            table = Author.__table__
-            columns = author_columns(PersonName())
-            stmt = (
-                update(table)
-                .where(table.c.id == bindparam("author_id"))
-                .values({name: bindparam(f"new_{name}") for name in columns})
+            self._update_names.run(
+                conn,
+                [
+                    (known.id, *author_columns(name).values())
+                    for known, name in self._display_updates.items()
+                ],
             )
-            rows = []
-            for known, name in self._display_updates.items():
-                row = {f"new_{column}": value for column, value in author_columns(name).items()}
-                rows.append({"author_id": known.id, **row})
-            self.session.connection().execute(stmt, rows)
             self._display_updates = {}

@@ -12,9 +12,10 @@ One call is one transaction (the caller's session). For every record read:
    deterministic ``-2``, ``-3``... suffix, and the report says so.
 
 Writes go through :class:`pubdb.paperio.BatchWriter`: new papers, merges and their rows are
-kept in memory and written ``batch_size`` papers at a time with one executemany per table.
-Every lookup (cite keys, raw-entry digests, the dedup index, authors) is loaded once and kept
-current in memory, so the result does not depend on where the batches fall.
+kept in memory and written ``batch_size`` papers at a time with one executemany per table
+(straight through the driver, SQLite with a larger page cache meanwhile). Every lookup (cite
+keys, raw-entry digests, the dedup index, authors, venues and their aliases) is loaded once and
+kept current in memory, so the result does not depend on where the batches fall.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import gc
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
 from sqlalchemy import select
@@ -37,7 +39,8 @@ from pubdb.merge import merge_records
 from pubdb.model import Author, CiteKeyAlias, ImportBatch, Paper, PaperSource
 from pubdb.paperio import BATCH_SIZE, BatchWriter
 from pubdb.records import BibRecord, fold_cite_key
-from pubdb.store import insert_row
+from pubdb.store import bulk_write_cache, insert_row
+from pubdb.venue_service import flush_aliases, resolve_ref
 
 OnDuplicate = Literal["merge", "skip", "keep"]
 
@@ -127,6 +130,16 @@ _NAME_LIMITS = {
     for name, column in Author.__table__.columns.items()
     if name in ("given", "family", "von", "jr") and getattr(column.type, "length", None)
 }
+# The record's values that go to length-limited papers columns (same names on both).
+_VALUE_LIMITS = {
+    name: _PAPER_LIMITS[name]
+    for name in ("key", "volume", "number", "pages", "edition", "doi", "arxiv_id")
+    if name in _PAPER_LIMITS
+}
+_values_of = attrgetter(*_VALUE_LIMITS)
+_parts_of = attrgetter(*_NAME_LIMITS)
+# No value this long or shorter is too long: the one test nearly every record needs.
+_ALWAYS_FITS = min(*_VALUE_LIMITS.values(), *_NAME_LIMITS.values())
 
 
 def overlong_value(record: BibRecord) -> str | None:
@@ -135,32 +148,28 @@ def overlong_value(record: BibRecord) -> str | None:
     SQLite ignores VARCHAR lengths but PostgreSQL enforces them; checking here keeps the two
     backends alike and turns what would abort the whole import into one failed entry.
     """
-    values = {
-        "key": record.key,
-        "volume": record.volume,
-        "number": record.number,
-        "pages": record.pages,
-        "edition": record.edition,
-        "doi": record.doi,
-        "arxiv_id": record.arxiv_id,
-    }
-    for name, value in values.items():
-        limit = _PAPER_LIMITS.get(name)
-        if limit and value and len(value) > limit:
-            return f"{name} is {len(value)} characters long (at most {limit}); not imported"
-    for entry in (*(a.name for a in record.authors), *record.editors):
-        for part, limit in _NAME_LIMITS.items():
-            value = getattr(entry, part)
+    if max(map(len, _values_of(record))) > _ALWAYS_FITS:
+        for name, limit in _VALUE_LIMITS.items():
+            value = getattr(record, name)
             if len(value) > limit:
-                return (
-                    f"a name's {part} part is {len(value)} characters long (at most {limit}); "
-                    "not imported"
-                )
+                return f"{name} is {len(value)} characters long (at most {limit}); not imported"
+    for name in (*(a.name for a in record.authors), *record.editors):
+        if max(map(len, _parts_of(name))) > _ALWAYS_FITS:
+            for part, limit in _NAME_LIMITS.items():
+                value = getattr(name, part)
+                if len(value) > limit:
+                    return (
+                        f"a name's {part} part is {len(value)} characters long "
+                        f"(at most {limit}); not imported"
+                    )
     return None
 
 
 class _VenueCache:
-    """Resolves each distinct venue text once per import (resolution is the slow part)."""
+    """Resolves each distinct venue text once per import (resolution is the slow part).
+
+    The alias rows resolution adds wait in memory until :meth:`flush`.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -171,14 +180,15 @@ class _VenueCache:
         key = (record.venue_text, record.venue_hint, record.entry_type.lower())
         found = self._cache.get(key)
         if found is None:
-            from pubdb.venue_service import resolve_or_create
-
-            venue = resolve_or_create(
+            venue = resolve_ref(
                 self.session, record.venue_text, hint=record.venue_hint, entry_type=key[2]
             )
             found = (venue.id, venue.short, venue.kind) if venue is not None else (None, "", "")
             self._cache[key] = found
         return found
+
+    def flush(self) -> None:
+        flush_aliases(self.session)
 
     def venue_short(self, record: BibRecord) -> tuple[int | None, str]:
         venue_id, short, _ = self.lookup(record)
@@ -368,16 +378,17 @@ class Importer:
         merged_from: str | None,
     ) -> None:
         source = record.source
+        # The columns of paperio.SOURCE_COLUMNS.
         self.writer.add_source(
             ref,
-            {
-                "batch_id": batch_id,
-                "cite_key": record.key,
-                "line": source.line if source else None,
-                "raw": source.raw if source else "",
-                "raw_sha256": digest,
-                "merged_from_key": merged_from,
-            },
+            (
+                batch_id,
+                record.key,
+                source.line if source else None,
+                source.raw if source else "",
+                digest,
+                merged_from,
+            ),
         )
         if self._known_raw is not None:
             self._known_raw.add(digest)
@@ -419,6 +430,7 @@ class Importer:
                 progress(500)
         result.records = []
         self.writer.flush()
+        self.venues.flush()
         counts = {
             "entries": report.entries,
             "added": len(report.added),
@@ -490,8 +502,9 @@ def import_files(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for item in inputs:
-            report.files.append(_import_input(importer, item, tags, encoding, strict, progress))
+        with bulk_write_cache(session.connection()):
+            for item in inputs:
+                report.files.append(_import_input(importer, item, tags, encoding, strict, progress))
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -1,104 +1,85 @@
 """The database schema as SQLAlchemy 2.0 typed ORM classes (SPEC section 2).
 
-Changing anything here needs a new Alembic revision in ``migrations/versions``; a test checks
-that the migrated schema and these models agree.
+Each class maps onto its Core table in :mod:`pubdb.tables` (``__table__``: declarative with an
+imperative table), where the columns, indexes and constraints are defined once; the
+``Mapped[...]`` annotations here type the column attributes, and the relationships live here.
+Code that only reads rows can use the tables without loading ``sqlalchemy.orm``.
+
+Changing the schema needs a new Alembic revision in ``migrations/versions``; a test checks
+that the migrated schema and ``Base.metadata`` agree, and another that every annotation here
+matches a column of the table (name and nullability).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-# Named constraints let Alembic's batch mode on SQLite (and plain ALTER elsewhere) find and
-# change them later; unnamed ones get engine-specific names nobody can refer to.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from pubdb import tables
+from pubdb.tables import NAMING_CONVENTION, RELATION_KINDS, VENUE_KINDS, paper_tags, utcnow
 
-VENUE_KINDS = ("conference", "journal", "workshop", "preprint", "book", "thesis", "report", "other")
-RELATION_KINDS = ("preprint-of", "extended-version-of", "merged-into", "not-duplicate")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = [
+    "NAMING_CONVENTION",
+    "RELATION_KINDS",
+    "VENUE_KINDS",
+    "Author",
+    "AuthorVariant",
+    "Authorship",
+    "Award",
+    "Base",
+    "CiteKeyAlias",
+    "Editorship",
+    "ImportBatch",
+    "Owner",
+    "OwnerVariant",
+    "Paper",
+    "PaperRelation",
+    "PaperSource",
+    "Tag",
+    "Venue",
+    "VenueAlias",
+    "paper_tags",
+    "utcnow",
+]
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-paper_tags = Table(
-    "paper_tags",
-    Base.metadata,
-    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+    metadata = tables.metadata
 
 
 class Paper(Base):
     """One publication. ``key`` is its cite key; older keys live in ``CiteKeyAlias``."""
 
-    __tablename__ = "papers"
-    # `venue:X year:Y`, the most common CV query, answered from one index.
-    __table_args__ = (Index("ix_papers_venue_year", "venue_id", "year"),)
+    __table__ = tables.papers
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(250), unique=True)
-    # BibTeX compares keys case-insensitively, so lookups and uniqueness use the folded key.
-    key_folded: Mapped[str] = mapped_column(String(250), unique=True)
-    entry_type: Mapped[str] = mapped_column(String(40), index=True)
-    title: Mapped[str] = mapped_column(Text, default="")
-    # The title with the source's protective braces, decoded to Unicode ("{TomoGAN}: ...").
-    title_bibtex: Mapped[str] = mapped_column(Text, default="")
-    # Normalised title (folded, no punctuation) for duplicate blocking and exact lookups.
-    title_key: Mapped[str] = mapped_column(String(500), default="", index=True)
-    year: Mapped[int | None] = mapped_column(Integer, index=True)
-    month: Mapped[int | None] = mapped_column(Integer)
-    venue_id: Mapped[int | None] = mapped_column(
-        ForeignKey("venues.id", ondelete="SET NULL"), index=True
-    )
-    # The booktitle/journal text as the source wrote it (decoded), kept for re-resolution.
-    venue_text: Mapped[str] = mapped_column(Text, default="")
-    volume: Mapped[str] = mapped_column(String(100), default="")
-    number: Mapped[str] = mapped_column(String(100), default="")
-    pages: Mapped[str] = mapped_column(String(100), default="")
-    publisher: Mapped[str] = mapped_column(Text, default="")
-    series: Mapped[str] = mapped_column(Text, default="")
-    edition: Mapped[str] = mapped_column(String(100), default="")
-    doi: Mapped[str | None] = mapped_column(String(250), index=True)
-    arxiv_id: Mapped[str | None] = mapped_column(String(100), index=True)
-    url: Mapped[str] = mapped_column(Text, default="")
-    abstract: Mapped[str] = mapped_column(Text, default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    # Author lists cut short with "and others": rendered "et al.".
-    authors_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Every other BibTeX field, verbatim: nothing an import read is dropped.
-    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    id: Mapped[int]
+    key: Mapped[str]
+    key_folded: Mapped[str]
+    entry_type: Mapped[str]
+    title: Mapped[str]
+    title_bibtex: Mapped[str]
+    title_key: Mapped[str]
+    year: Mapped[int | None]
+    month: Mapped[int | None]
+    venue_id: Mapped[int | None]
+    venue_text: Mapped[str]
+    volume: Mapped[str]
+    number: Mapped[str]
+    pages: Mapped[str]
+    publisher: Mapped[str]
+    series: Mapped[str]
+    edition: Mapped[str]
+    doi: Mapped[str | None]
+    arxiv_id: Mapped[str | None]
+    url: Mapped[str]
+    abstract: Mapped[str]
+    note: Mapped[str]
+    authors_truncated: Mapped[bool]
+    fields: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
     venue: Mapped[Venue | None] = relationship(back_populates="papers")
     authorships: Mapped[list[Authorship]] = relationship(
@@ -120,19 +101,17 @@ class Paper(Base):
 class Author(Base):
     """A person (or a corporate author) once, however many spellings the imports used."""
 
-    __tablename__ = "authors"
+    __table__ = tables.authors
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    given: Mapped[str] = mapped_column(String(250), default="")
-    family: Mapped[str] = mapped_column(String(250), default="")
-    von: Mapped[str] = mapped_column(String(100), default="")
-    jr: Mapped[str] = mapped_column(String(100), default="")
-    is_corporate: Mapped[bool] = mapped_column(Boolean, default=False)
-    display_name: Mapped[str] = mapped_column(String(500))
-    # Folded "family|first-initial": finds candidate same-person records.
-    match_key: Mapped[str] = mapped_column(String(300), index=True)
-    # Folded family name: author: queries.
-    family_key: Mapped[str] = mapped_column(String(250), index=True)
+    id: Mapped[int]
+    given: Mapped[str]
+    family: Mapped[str]
+    von: Mapped[str]
+    jr: Mapped[str]
+    is_corporate: Mapped[bool]
+    display_name: Mapped[str]
+    match_key: Mapped[str]
+    family_key: Mapped[str]
 
     variants: Mapped[list[AuthorVariant]] = relationship(
         back_populates="author", cascade="all, delete-orphan"
@@ -143,13 +122,12 @@ class Author(Base):
 class AuthorVariant(Base):
     """A spelling of an author seen in some source ("Foster, I. T.")."""
 
-    __tablename__ = "author_variants"
-    __table_args__ = (UniqueConstraint("author_id", "name"),)
+    __table__ = tables.author_variants
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(500))
-    folded: Mapped[str] = mapped_column(String(500), index=True)
+    id: Mapped[int]
+    author_id: Mapped[int]
+    name: Mapped[str]
+    folded: Mapped[str]
 
     author: Mapped[Author] = relationship(back_populates="variants")
 
@@ -157,20 +135,15 @@ class AuthorVariant(Base):
 class Authorship(Base):
     """An author in a paper's author list; marks belong here, not to the person."""
 
-    __tablename__ = "authorships"
-    # `student:` finds the few marked authorships without reading all of them.
-    __table_args__ = (Index("ix_authorships_student_paper", "student", "paper_id"),)
+    __table__ = tables.authorships
 
-    paper_id: Mapped[int] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
-    # The spelling this paper's source used ("I. T. Foster"), when it differs from the author's.
-    written_as: Mapped[str] = mapped_column(String(500), default="")
-    student: Mapped[bool] = mapped_column(Boolean, default=False)
-    equal: Mapped[bool] = mapped_column(Boolean, default=False)
-    corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
+    paper_id: Mapped[int]
+    position: Mapped[int]
+    author_id: Mapped[int]
+    written_as: Mapped[str]
+    student: Mapped[bool]
+    equal: Mapped[bool]
+    corresponding: Mapped[bool]
 
     paper: Mapped[Paper] = relationship(back_populates="authorships")
     author: Mapped[Author] = relationship(back_populates="authorships")
@@ -179,13 +152,11 @@ class Authorship(Base):
 class Editorship(Base):
     """An editor of a paper's proceedings or book."""
 
-    __tablename__ = "editorships"
+    __table__ = tables.editorships
 
-    paper_id: Mapped[int] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
+    paper_id: Mapped[int]
+    position: Mapped[int]
+    author_id: Mapped[int]
 
     paper: Mapped[Paper] = relationship(back_populates="editorships")
     author: Mapped[Author] = relationship()
@@ -194,21 +165,19 @@ class Editorship(Base):
 class Venue(Base):
     """A conference, journal, workshop, preprint server...; workshops have a parent."""
 
-    __tablename__ = "venues"
+    __table__ = tables.venues
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    short: Mapped[str] = mapped_column(String(100))
-    # Folded short name: unique, so "sigmod" and "SIGMOD" are one venue.
-    short_key: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(20), default="other")
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    id: Mapped[int]
+    short: Mapped[str]
+    short_key: Mapped[str]
+    name: Mapped[str]
+    kind: Mapped[str]
+    parent_id: Mapped[int | None]
+    from_registry: Mapped[bool]
+
+    parent: Mapped[Venue | None] = relationship(
+        remote_side=[tables.venues.c.id], back_populates="children"
     )
-    # True when the venue came from the shipped registry rather than from the user or a file.
-    from_registry: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    parent: Mapped[Venue | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Venue]] = relationship(back_populates="parent")
     aliases: Mapped[list[VenueAlias]] = relationship(
         back_populates="venue", cascade="all, delete-orphan"
@@ -219,26 +188,24 @@ class Venue(Base):
 class VenueAlias(Base):
     """A text that means a venue ("Proc. VLDB Endow." means VLDB), folded for lookup."""
 
-    __tablename__ = "venue_aliases"
+    __table__ = tables.venue_aliases
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    text_key: Mapped[str] = mapped_column(String(500), unique=True)
-    # True for aliases the user set by hand (`venue alias`); they win over the registry.
-    by_user: Mapped[bool] = mapped_column(Boolean, default=False)
+    id: Mapped[int]
+    venue_id: Mapped[int]
+    text: Mapped[str]
+    text_key: Mapped[str]
+    by_user: Mapped[bool]
 
     venue: Mapped[Venue] = relationship(back_populates="aliases")
 
 
 class Award(Base):
-    __tablename__ = "awards"
-    __table_args__ = (UniqueConstraint("paper_id", "text"),)
+    __table__ = tables.awards
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(500))
-    year: Mapped[int | None] = mapped_column(Integer)
+    id: Mapped[int]
+    paper_id: Mapped[int]
+    text: Mapped[str]
+    year: Mapped[int | None]
 
     paper: Mapped[Paper] = relationship(back_populates="awards")
 
@@ -246,12 +213,12 @@ class Award(Base):
 class Tag(Base):
     """A category; ``title`` is its section heading in a grouped export, ``position`` its order."""
 
-    __tablename__ = "tags"
+    __table__ = tables.tags
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    title: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int | None] = mapped_column(Integer)
+    id: Mapped[int]
+    name: Mapped[str]
+    title: Mapped[str]
+    position: Mapped[int | None]
 
     papers: Mapped[list[Paper]] = relationship(secondary=paper_tags, back_populates="tags")
 
@@ -259,12 +226,12 @@ class Tag(Base):
 class CiteKeyAlias(Base):
     """A cite key a paper had before (a merged duplicate's key, a renamed key)."""
 
-    __tablename__ = "cite_key_aliases"
+    __table__ = tables.cite_key_aliases
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(250))
-    key_folded: Mapped[str] = mapped_column(String(250), unique=True)
+    id: Mapped[int]
+    paper_id: Mapped[int]
+    key: Mapped[str]
+    key_folded: Mapped[str]
 
     paper: Mapped[Paper] = relationship(back_populates="aliases")
 
@@ -272,10 +239,10 @@ class CiteKeyAlias(Base):
 class Owner(Base):
     """The person whose CV this is. One row."""
 
-    __tablename__ = "owner"
+    __table__ = tables.owner
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), unique=True)
+    id: Mapped[int]
+    author_id: Mapped[int]
 
     author: Mapped[Author] = relationship()
     variants: Mapped[list[OwnerVariant]] = relationship(
@@ -286,12 +253,11 @@ class Owner(Base):
 class OwnerVariant(Base):
     """An extra spelling the owner publishes under ("Z. Liu"), matched like a name."""
 
-    __tablename__ = "owner_variants"
-    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+    __table__ = tables.owner_variants
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(500))
+    id: Mapped[int]
+    owner_id: Mapped[int]
+    name: Mapped[str]
 
     owner: Mapped[Owner] = relationship(back_populates="variants")
 
@@ -299,17 +265,16 @@ class OwnerVariant(Base):
 class ImportBatch(Base):
     """One file read by one `pubdb import` run."""
 
-    __tablename__ = "import_batches"
+    __table__ = tables.import_batches
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    encoding: Mapped[str] = mapped_column(String(40), default="utf-8")
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # added / merged / skipped / failed counts, as the report printed them.
-    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    preamble: Mapped[list[Any]] = mapped_column(default=list)
-    comments: Mapped[list[Any]] = mapped_column(default=list)
+    id: Mapped[int]
+    path: Mapped[str]
+    sha256: Mapped[str]
+    encoding: Mapped[str]
+    imported_at: Mapped[datetime]
+    counts: Mapped[dict[str, Any]]
+    preamble: Mapped[list[Any]]
+    comments: Mapped[list[Any]]
 
     sources: Mapped[list[PaperSource]] = relationship(back_populates="batch")
 
@@ -317,21 +282,17 @@ class ImportBatch(Base):
 class PaperSource(Base):
     """A raw entry an import read for a paper: provenance, disagreement record, unmerge input."""
 
-    __tablename__ = "paper_sources"
+    __table__ = tables.paper_sources
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
-    batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
-    )
-    cite_key: Mapped[str] = mapped_column(String(250))
-    line: Mapped[int | None] = mapped_column(Integer)
-    raw: Mapped[str] = mapped_column(Text, default="")
-    # Hash of the raw entry: re-importing the same entry adds and changes nothing.
-    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    # The key of the paper this entry was first imported as, when it was merged into another.
-    merged_from_key: Mapped[str | None] = mapped_column(String(250))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    id: Mapped[int]
+    paper_id: Mapped[int]
+    batch_id: Mapped[int | None]
+    cite_key: Mapped[str]
+    line: Mapped[int | None]
+    raw: Mapped[str]
+    raw_sha256: Mapped[str]
+    merged_from_key: Mapped[str | None]
+    created_at: Mapped[datetime]
 
     paper: Mapped[Paper] = relationship(back_populates="sources")
     batch: Mapped[ImportBatch | None] = relationship(back_populates="sources")
@@ -340,14 +301,10 @@ class PaperSource(Base):
 class PaperRelation(Base):
     """A link between two papers: preprint-of, extended-version-of, merged-into, not-duplicate."""
 
-    __tablename__ = "paper_relations"
-    __table_args__ = (
-        UniqueConstraint("from_paper_id", "to_paper_id", "kind"),
-        Index("ix_paper_relations_to", "to_paper_id"),
-    )
+    __table__ = tables.paper_relations
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    from_paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
-    to_paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text, default="")
+    id: Mapped[int]
+    from_paper_id: Mapped[int]
+    to_paper_id: Mapped[int]
+    kind: Mapped[str]
+    note: Mapped[str]

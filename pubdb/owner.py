@@ -18,16 +18,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from pubdb.authors import author_columns, person_name
 from pubdb.errors import InputError, NotFoundError
-from pubdb.model import Author, Authorship, Owner, OwnerVariant
 from pubdb.names import family_key, parse_name, same_person
 from pubdb.records import PersonName
+from pubdb.tables import authors, authorships, owner_variants
+from pubdb.tables import owner as owner_table
 from pubdb.textnorm import clean_spaces, fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+    from pubdb.model import Owner
+
+    # Reading the owner works on a Core Connection (`pubdb list`) or a Session;
+    # ``set_owner`` changes ORM objects and needs a Session.
+    Db: TypeAlias = Connection | Session
 
 __all__ = [
     "AuthorCandidate",
@@ -93,30 +103,67 @@ class OwnerMatcher:
 
 
 def _owner_row(session: Session) -> Owner | None:
+    from pubdb.model import Owner
+
     return session.scalars(select(Owner).order_by(Owner.id).limit(1)).first()
 
 
-def load_owner_matcher(session: Session) -> OwnerMatcher | None:
-    """The owner's matcher, or None when no owner is set."""
-    owner = _owner_row(session)
-    if owner is None:
+class _Stored(NamedTuple):
+    """The owner as stored: the linked author, their name, the variant texts in order."""
+
+    author_id: int
+    name: PersonName
+    variants: tuple[str, ...]
+
+
+def _stored_owner(db: Db) -> _Stored | None:
+    """The (first) owner row with its author and variants, in one query."""
+    a = authors.c
+    rows = db.execute(
+        select(
+            owner_table.c.id,
+            owner_table.c.author_id,
+            a.given,
+            a.family,
+            a.von,
+            a.jr,
+            a.is_corporate,
+            owner_variants.c.name,
+        )
+        .join(authors, owner_table.c.author_id == a.id)
+        .join(owner_variants, owner_variants.c.owner_id == owner_table.c.id, isouter=True)
+        .order_by(owner_table.c.id, owner_variants.c.id)
+    ).all()
+    if not rows:
         return None
-    variants = tuple(parse_name(v.name) for v in sorted(owner.variants, key=lambda v: v.id))
-    return OwnerMatcher(
-        name=person_name(owner.author),
-        variants=tuple(v for v in variants if v.family or v.given),
-        author_id=owner.author_id,
+    first = rows[0]
+    return _Stored(
+        author_id=first.author_id,
+        name=PersonName(first.given, first.family, first.von, first.jr, first.is_corporate),
+        variants=tuple(r.name for r in rows if r.id == first.id and r.name is not None),
     )
 
 
-def _authors_under(session: Session, keys: Iterable[str]) -> list[tuple[int, PersonName]]:
+def load_owner_matcher(db: Db) -> OwnerMatcher | None:
+    """The owner's matcher, or None when no owner is set."""
+    stored = _stored_owner(db)
+    if stored is None:
+        return None
+    variants = tuple(parse_name(text) for text in stored.variants)
+    return OwnerMatcher(
+        name=stored.name,
+        variants=tuple(v for v in variants if v.family or v.given),
+        author_id=stored.author_id,
+    )
+
+
+def _authors_under(db: Db, keys: Iterable[str]) -> list[tuple[int, PersonName]]:
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    rows = session.execute(
-        select(
-            Author.id, Author.given, Author.family, Author.von, Author.jr, Author.is_corporate
-        ).where(Author.family_key.in_(wanted))
+    a = authors.c
+    rows = db.execute(
+        select(a.id, a.given, a.family, a.von, a.jr, a.is_corporate).where(a.family_key.in_(wanted))
     )
     return [
         (row.id, PersonName(row.given, row.family, row.von, row.jr, row.is_corporate))
@@ -124,11 +171,11 @@ def _authors_under(session: Session, keys: Iterable[str]) -> list[tuple[int, Per
     ]
 
 
-def matching_author_ids(session: Session, matcher: OwnerMatcher) -> set[int]:
+def matching_author_ids(db: Db, matcher: OwnerMatcher) -> set[int]:
     """Every author record that is this person: the linked one plus every matching name."""
     ids = {
         author_id
-        for author_id, name in _authors_under(session, matcher.family_keys())
+        for author_id, name in _authors_under(db, matcher.family_keys())
         if matcher.matches(name)
     }
     if matcher.author_id is not None:
@@ -136,13 +183,13 @@ def matching_author_ids(session: Session, matcher: OwnerMatcher) -> set[int]:
     return ids
 
 
-def owner_author_ids(session: Session) -> set[int]:
+def owner_author_ids(db: Db) -> set[int]:
     """The author ids to highlight as the owner (empty when no owner is set).
 
-    Renderers and queries test ``authorship.author_id in owner_author_ids(session)``.
+    Renderers and queries test ``authorship.author_id in owner_author_ids(db)``.
     """
-    matcher = load_owner_matcher(session)
-    return set() if matcher is None else matching_author_ids(session, matcher)
+    matcher = load_owner_matcher(db)
+    return set() if matcher is None else matching_author_ids(db, matcher)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,26 +240,27 @@ class OwnerInfo:
     unmatched_variants: tuple[str, ...] = field(default=())
 
 
-def _paper_counts(session: Session, author_ids: Iterable[int]) -> dict[int, int]:
+def _paper_counts(db: Db, author_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(author_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(Authorship.author_id, func.count(func.distinct(Authorship.paper_id)))
-        .where(Authorship.author_id.in_(ids))
-        .group_by(Authorship.author_id)
+    by = authorships.c
+    rows = db.execute(
+        select(by.author_id, func.count(func.distinct(by.paper_id)))
+        .where(by.author_id.in_(ids))
+        .group_by(by.author_id)
     )
     counts = {author_id: 0 for author_id in ids}
     counts.update({row[0]: row[1] for row in rows})
     return counts
 
 
-def _candidates(session: Session, ids: Iterable[int]) -> list[AuthorCandidate]:
+def _candidates(db: Db, ids: Iterable[int]) -> list[AuthorCandidate]:
     ids = sorted(set(ids))
     if not ids:
         return []
-    counts = _paper_counts(session, ids)
-    rows = session.execute(select(Author.id, Author.display_name).where(Author.id.in_(ids)))
+    counts = _paper_counts(db, ids)
+    rows = db.execute(select(authors.c.id, authors.c.display_name).where(authors.c.id.in_(ids)))
     names = {author_id: name for author_id, name in rows}
     return [AuthorCandidate(i, names[i], counts.get(i, 0)) for i in ids if i in names]
 
@@ -239,6 +287,9 @@ def set_owner(
     then a full-name match, then the one with the most papers) or ``author_id`` when given;
     when none exists the author is created, so later imports link to it.
     """
+    from pubdb.authors import author_columns
+    from pubdb.model import Author, Owner, OwnerVariant
+
     wanted = parse_person(name)
     parsed_variants: list[tuple[str, PersonName]] = []
     seen: set[str] = set()
@@ -327,21 +378,20 @@ def set_owner(
     )
 
 
-def show_owner(session: Session) -> OwnerInfo:
+def show_owner(db: Db) -> OwnerInfo:
     """The owner, their variants, and the author records and papers highlighted as them."""
-    owner = _owner_row(session)
-    matcher = load_owner_matcher(session)
-    if owner is None or matcher is None:
+    stored = _stored_owner(db)
+    matcher = load_owner_matcher(db)
+    if stored is None or matcher is None:
         return OwnerInfo(owner=None)
-    ids = matching_author_ids(session, matcher)
-    papers = session.scalar(
-        select(func.count(func.distinct(Authorship.paper_id))).where(
-            Authorship.author_id.in_(sorted(ids))
-        )
+    ids = matching_author_ids(db, matcher)
+    by = authorships.c
+    papers = db.scalar(
+        select(func.count(func.distinct(by.paper_id))).where(by.author_id.in_(sorted(ids)))
     )
     # A variant that matches no author record is worth saying (a typo, or nothing imported yet).
-    names = dict(_authors_under(session, matcher.family_keys()))
-    variants = [v.name for v in sorted(owner.variants, key=lambda v: v.id)]
+    names = dict(_authors_under(db, matcher.family_keys()))
+    variants = list(stored.variants)
     unmatched = tuple(
         text
         for text in variants
@@ -350,9 +400,9 @@ def show_owner(session: Session) -> OwnerInfo:
         )
     )
     return OwnerInfo(
-        owner=_candidates(session, [owner.author_id])[0],
+        owner=_candidates(db, [stored.author_id])[0],
         variants=tuple(variants),
-        highlighted=tuple(_candidates(session, ids)),
+        highlighted=tuple(_candidates(db, ids)),
         papers=int(papers or 0),
         unmatched_variants=unmatched,
     )

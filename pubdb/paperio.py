@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -29,7 +30,7 @@ from pubdb.model import (
     paper_tags,
 )
 from pubdb.records import AuthorEntry, BibRecord, PersonName, fold_cite_key
-from pubdb.store import insert_returning_ids, insert_row, insert_rows
+from pubdb.store import BulkInsert, DriverQuery, bulk_update, insert_row, insert_rows
 from pubdb.textnorm import title_key
 
 VenueLookup = Callable[[BibRecord], "int | None"]
@@ -108,36 +109,40 @@ class _Tags:
         return self.names[tag_id]
 
 
-def _child_rows(
-    record: BibRecord, resolve: Callable[[PersonName], int], tag_id: Callable[[str], int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], list[int]]:
-    """(authorships, editorships, award texts, tag ids) of a record, without paper ids.
+# An authorship or editorship row without its paper id: a tuple of these columns.
+_AUTHORSHIP_KEYS = ("position", "author_id", "written_as", "student", "equal", "corresponding")
+_EDITORSHIP_KEYS = ("position", "author_id")
+_AUTHOR_ID = 1  # where the author id is in both
 
-    Authors are resolved in list order, then editors, then tags: the order decides which
-    person an ambiguous spelling becomes, so both writers keep it.
+
+def _child_rows(
+    record: BibRecord,
+    resolve: Callable[[PersonName], tuple[int, str]],
+    tag_id: Callable[[str], int],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str], list[int]]:
+    """(authorships, editorships, award texts, tag ids) of a record, without paper ids
+    (authorships and editorships as tuples of ``_AUTHORSHIP_KEYS`` / ``_EDITORSHIP_KEYS``).
+
+    ``resolve`` gives a name's author id and its ``written_as`` (``last_first``). Authors are
+    resolved in list order, then editors, then tags: the order decides which person an
+    ambiguous spelling becomes, so both writers keep it.
     """
     authorships = [
-        {
-            "position": position,
-            "author_id": resolve(entry.name),
-            "written_as": entry.name.last_first,
-            "student": entry.student,
-            "equal": entry.equal,
-            "corresponding": entry.corresponding,
-        }
+        (position, *resolve(entry.name), entry.student, entry.equal, entry.corresponding)
         for position, entry in enumerate(record.authors, start=1)
     ]
     editorships = [
-        {"position": position, "author_id": resolve(name)}
-        for position, name in enumerate(record.editors, start=1)
+        (position, resolve(name)[0]) for position, name in enumerate(record.editors, start=1)
     ]
     awards = list(dict.fromkeys(text for text in record.awards if text))
     tag_ids = list(dict.fromkeys(tag_id(tag) for tag in record.tags if tag))
     return authorships, editorships, awards, tag_ids
 
 
-def _with_paper(rows: Iterable[dict[str, Any]], paper_id: int) -> list[dict[str, Any]]:
-    return [{"paper_id": paper_id, **row} for row in rows]
+def _with_paper(
+    rows: Iterable[tuple[Any, ...]], keys: Sequence[str], paper_id: int
+) -> list[dict[str, Any]]:
+    return [{"paper_id": paper_id, **dict(zip(keys, row, strict=True))} for row in rows]
 
 
 class PaperWriter:
@@ -175,16 +180,18 @@ class PaperWriter:
         self.session.execute(delete(paper_tags).where(paper_tags.c.paper_id == paper_id))
         self._write_children(paper_id, record)
 
+    def _resolve(self, name: PersonName) -> tuple[int, str]:
+        return self.authors.resolve(name), name.last_first
+
     def _write_children(self, paper_id: int, record: BibRecord) -> None:
-        authorships, editorships, awards, tag_ids = _child_rows(
-            record, self.authors.resolve, self.tag_id
-        )
+        authorships, editorships, awards, tag_ids = _child_rows(record, self._resolve, self.tag_id)
         if self.authors.deferred:  # provisional author ids: write the new authors first
             self.authors.flush()
-            for row in (*authorships, *editorships):
-                row["author_id"] = self.authors.real_id(row["author_id"])
-        insert_rows(self.session, Authorship, _with_paper(authorships, paper_id))
-        insert_rows(self.session, Editorship, _with_paper(editorships, paper_id))
+            real_id = self.authors.real_id
+            authorships = [(p, real_id(a), *rest) for p, a, *rest in authorships]
+            editorships = [(p, real_id(a)) for p, a in editorships]
+        insert_rows(self.session, Authorship, _with_paper(authorships, _AUTHORSHIP_KEYS, paper_id))
+        insert_rows(self.session, Editorship, _with_paper(editorships, _EDITORSHIP_KEYS, paper_id))
         insert_rows(self.session, Award, [{"paper_id": paper_id, "text": t} for t in awards])
         insert_rows(
             self.session, paper_tags, [{"paper_id": paper_id, "tag_id": t} for t in tag_ids]
@@ -218,15 +225,16 @@ class _Pending:
     """A paper :class:`BatchWriter` holds: new (``paper_id`` None), or a stored one rewritten.
 
     ``columns`` None: only aliases or sources were added (the paper itself is unchanged).
-    Author ids in ``authorships``/``editorships`` may be the resolver's provisional ones.
+    ``authorships``/``editorships`` are rows of ``_child_rows``; their author ids may be the
+    resolver's provisional ones.
     """
 
     paper_id: int | None
     key: str
     columns: dict[str, Any] | None = None
     venue_short: str = ""
-    authorships: list[dict[str, Any]] = field(default_factory=list)
-    editorships: list[dict[str, Any]] = field(default_factory=list)
+    authorships: list[tuple[Any, ...]] = field(default_factory=list)
+    editorships: list[tuple[Any, ...]] = field(default_factory=list)
     awards: list[str] = field(default_factory=list)
     tag_ids: list[int] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
@@ -235,39 +243,57 @@ class _Pending:
     stored_names: dict[int, PersonName] = field(default_factory=dict)
 
 
-_AUTHORSHIP_KEYS = ("position", "author_id", "written_as", "student", "equal", "corresponding")
-_EDITORSHIP_KEYS = ("position", "author_id")
+# The papers columns a record fills, in the order BatchWriter writes them.
+PAPER_COLUMNS = tuple(paper_columns(BibRecord(key="", entry_type=""), None))
+_paper_values = itemgetter(*PAPER_COLUMNS)
+# A paper_sources row as BatchWriter.add_source takes it: a tuple of these columns.
+SOURCE_COLUMNS = ("batch_id", "cite_key", "line", "raw", "raw_sha256", "merged_from_key")
+
+
+class _Statements:
+    """The statements :class:`BatchWriter` writes with (each compiled once per database)."""
+
+    def __init__(self) -> None:
+        self.papers = BulkInsert(Paper.__table__, ("key", "key_folded", *PAPER_COLUMNS))
+        self.rewrite = bulk_update(Paper.__table__, ("key", "key_folded", *PAPER_COLUMNS))
+        self.authorships = BulkInsert(Authorship.__table__, ("paper_id", *_AUTHORSHIP_KEYS))
+        self.editorships = BulkInsert(Editorship.__table__, ("paper_id", *_EDITORSHIP_KEYS))
+        self.awards = BulkInsert(Award.__table__, ("paper_id", "text"))
+        self.tags = BulkInsert(paper_tags, ("paper_id", "tag_id"))
+        self.aliases = BulkInsert(CiteKeyAlias.__table__, ("paper_id", "key", "key_folded"))
+        self.sources = BulkInsert(PaperSource.__table__, ("paper_id", *SOURCE_COLUMNS))
 
 
 class _StoredPaperQueries:
-    """The statements that read one stored paper back (built once, compiled once)."""
+    """The statements that read one stored paper back (built once, compiled once per
+    database, run on the driver's cursor: a large import reads thousands of papers back)."""
 
     def __init__(self) -> None:
         paper_id = bindparam("paper_id")
         table = Paper.__table__
-        names = list(paper_columns(BibRecord(key="", entry_type=""), None))
-        self.paper = (
-            select(
-                table.c.key, *(table.c[name] for name in names), Venue.short.label("venue_short")
-            )
+        self.paper = DriverQuery(
+            select(table.c.key, *(table.c[name] for name in PAPER_COLUMNS), Venue.short)
             .outerjoin(Venue, Venue.id == table.c.venue_id)
             .where(table.c.id == paper_id)
         )
+        # The authorship or editorship columns, then the person's name.
         person = (Author.given, Author.family, Author.von, Author.jr, Author.is_corporate)
-        self.authors = (
+        self.authors = DriverQuery(
             select(*(Authorship.__table__.c[name] for name in _AUTHORSHIP_KEYS), *person)
             .join(Author, Author.id == Authorship.author_id)
             .where(Authorship.paper_id == paper_id)
             .order_by(Authorship.position)
         )
-        self.editors = (
+        self.editors = DriverQuery(
             select(Editorship.position, Editorship.author_id, *person)
             .join(Author, Author.id == Editorship.author_id)
             .where(Editorship.paper_id == paper_id)
             .order_by(Editorship.position)
         )
-        self.awards = select(Award.text).where(Award.paper_id == paper_id).order_by(Award.id)
-        self.tags = (
+        self.awards = DriverQuery(
+            select(Award.text).where(Award.paper_id == paper_id).order_by(Award.id)
+        )
+        self.tags = DriverQuery(
             select(paper_tags.c.tag_id)
             .where(paper_tags.c.paper_id == paper_id)
             .order_by(paper_tags.c.tag_id)
@@ -276,7 +302,9 @@ class _StoredPaperQueries:
 
 class BatchWriter:
     """An import's writes: new papers and rewritten stored ones, kept in memory and written
-    in batches with one executemany per table (ids of new papers via ``INSERT ... RETURNING``).
+    in batches with one executemany per table, straight through the driver
+    (:class:`pubdb.store.BulkInsert`; ids of new papers from :func:`pubdb.store.reserve_ids`,
+    or ``INSERT ... RETURNING`` where the database has no safe way to reserve them).
 
     Papers are named by a *ref*: a stored paper's id, or for a new paper a number from
     :meth:`new_ref` (above every stored id); :meth:`paper_id` gives the database id once
@@ -300,10 +328,13 @@ class BatchWriter:
         self.batch_size = max(1, batch_size)
         self._tags = _Tags(session)
         self._pending: dict[int, _Pending] = {}
-        self._written: dict[int, int] = {}  # ref of a new paper -> its id, once flushed
+        # Ref of a new paper -> its id once written, where the two differ (ids from RETURNING).
+        self._written: dict[int, int] = {}
         self._first_ref: int | None = None  # refs from here on name new papers
         self._next_ref = 0
         self._queries: _StoredPaperQueries | None = None
+        self._statements = _Statements()
+        self._spellings: dict[PersonName, tuple[int, str]] = {}
         # Papers this writer wrote, and those of them with editors, awards, tags: reading one
         # back skips the queries for lists it is known not to have (most papers).
         self._mine: set[int] = set()
@@ -335,7 +366,10 @@ class BatchWriter:
         """The database id of a paper (None while a new one is pending)."""
         if self._first_ref is None or ref < self._first_ref:
             return ref
-        return self._written.get(ref)
+        pending = self._pending.get(ref)
+        if pending is not None and pending.paper_id is None:
+            return None
+        return self._written.get(ref, ref)
 
     def _fill(
         self, entry: _Pending, record: BibRecord, key: str, normalised_title: str | None
@@ -345,8 +379,17 @@ class BatchWriter:
         entry.columns = paper_columns(record, venue_id, normalised_title=normalised_title)
         entry.venue_short = venue_short
         entry.authorships, entry.editorships, entry.awards, entry.tag_ids = _child_rows(
-            record, self.authors.resolve, self._tags.id
+            record, self._resolve, self._tags.id
         )
+
+    def _resolve(self, name: PersonName) -> tuple[int, str]:
+        """The author id and ``written_as`` of a spelling, once per spelling: the resolver
+        gives a spelling it resolved before the same author again, and an id it made
+        provisionally still leads to the author (:meth:`AuthorResolver.real_id`)."""
+        found = self._spellings.get(name)
+        if found is None:
+            found = self._spellings[name] = (self.authors.resolve(name), name.last_first)
+        return found
 
     def add(
         self, ref: int, record: BibRecord, key: str, *, normalised_title: str | None = None
@@ -363,8 +406,8 @@ class BatchWriter:
         """Old cite keys pointing at the paper (the caller checked they are free)."""
         self._entry(ref).aliases.extend(keys)
 
-    def add_source(self, ref: int, row: dict[str, Any]) -> None:
-        """A ``paper_sources`` row (without ``paper_id``) for the paper."""
+    def add_source(self, ref: int, row: tuple[Any, ...]) -> None:
+        """A ``paper_sources`` row for the paper: a tuple of ``SOURCE_COLUMNS``."""
         self._entry(ref).sources.append(row)
 
     def _entry(self, ref: int, key: str | None = None) -> _Pending:
@@ -395,44 +438,38 @@ class BatchWriter:
         return self._view(pending)
 
     def _load(self, paper_id: int, key: str | None) -> _Pending:
-        """A stored paper as a :class:`_Pending` (not registered as one)."""
+        """A stored paper as a :class:`_Pending` (not registered as one); ``key``: the key
+        it has now, when a merge changed it already."""
         if self._queries is None:
             self._queries = _StoredPaperQueries()
         queries = self._queries
         params = {"paper_id": paper_id}
-        # Core statements go to the session's connection: the same transaction, without the
-        # ORM's per-call work (about 3x cheaper per statement).
         conn = self.session.connection()
-        paper = conn.execute(queries.paper, params).one()._asdict()
-        venue_short = paper.pop("venue_short") or ""
-        stored_key = paper.pop("key")
+        stored_key, *values, venue_short = queries.paper.rows(conn, params)[0]
+        columns = dict(zip(PAPER_COLUMNS, values, strict=True))
         names: dict[int, PersonName] = {}
 
-        def person(row: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-            names[row.author_id] = PersonName(
-                row.given, row.family, row.von, row.jr, row.is_corporate
-            )
-            return {name: getattr(row, name) for name in keys}
+        def rows_with_names(query: DriverQuery, width: int) -> list[tuple[Any, ...]]:
+            rows = []
+            for row in query.rows(conn, params):
+                names[row[_AUTHOR_ID]] = PersonName(*row[width:])
+                rows.append(row[:width])
+            return rows
 
         def has(kind: str) -> bool:
             return paper_id not in self._mine or paper_id in self._with[kind]
 
-        execute = conn.execute
-        authors = [person(row, _AUTHORSHIP_KEYS) for row in execute(queries.authors, params)]
-        editors = (
-            [person(row, _EDITORSHIP_KEYS) for row in execute(queries.editors, params)]
-            if has("editors")
-            else []
-        )
         entry = _Pending(
             paper_id=paper_id,
             key=key if key is not None else stored_key,
-            columns=paper,
-            venue_short=venue_short,
-            authorships=authors,
-            editorships=editors,
-            awards=list(conn.scalars(queries.awards, params)) if has("awards") else [],
-            tag_ids=list(conn.scalars(queries.tags, params)) if has("tags") else [],
+            columns=columns,
+            venue_short=venue_short or "",
+            authorships=rows_with_names(queries.authors, len(_AUTHORSHIP_KEYS)),
+            editorships=(
+                rows_with_names(queries.editors, len(_EDITORSHIP_KEYS)) if has("editors") else []
+            ),
+            awards=[text for (text,) in queries.awards.rows(conn, params)] if has("awards") else [],
+            tag_ids=[tag for (tag,) in queries.tags.rows(conn, params)] if has("tags") else [],
         )
         entry.stored_names = names
         return entry
@@ -454,15 +491,15 @@ class BatchWriter:
             title_bibtex=columns["title_bibtex"],
             authors=tuple(
                 AuthorEntry(
-                    name=name_of(row["author_id"]),
-                    student=row["student"],
-                    equal=row["equal"],
-                    corresponding=row["corresponding"],
+                    name=name_of(author_id),
+                    student=student,
+                    equal=equal,
+                    corresponding=corresponding,
                 )
-                for row in entry.authorships
+                for _, author_id, _, student, equal, corresponding in entry.authorships
             ),
             authors_truncated=columns["authors_truncated"],
-            editors=tuple(name_of(row["author_id"]) for row in entry.editorships),
+            editors=tuple(name_of(row[_AUTHOR_ID]) for row in entry.editorships),
             year=columns["year"],
             month=columns["month"],
             venue_text=columns["venue_text"],
@@ -487,49 +524,47 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Write everything pending (new authors first, then papers, then their rows)."""
-        if not self._pending:
-            self.authors.flush()
-            return
         self.authors.flush()
-        entries = list(self._pending.items())
+        if not self._pending:
+            return
+        entries = list(self._pending.values())
         conn = self.session.connection()
-        new = [(ref, entry) for ref, entry in entries if entry.paper_id is None]
-        rewritten = [e for _, e in entries if e.paper_id is not None and e.columns is not None]
+        statements = self._statements
+        new = [(ref, entry) for ref, entry in self._pending.items() if entry.paper_id is None]
+        rewritten = [e for e in entries if e.paper_id is not None and e.columns is not None]
         if new:
-            rows = []
-            for _, entry in new:
-                assert entry.columns is not None
-                rows.append(
-                    {"key": entry.key, "key_folded": fold_cite_key(entry.key), **entry.columns}
-                )
-            ids = insert_returning_ids(conn, Paper, rows, unique="key_folded")
+            rows = [
+                (entry.key, fold_cite_key(entry.key), *_paper_values(entry.columns))
+                for _, entry in new
+            ]
+            ids = statements.papers.run_returning_ids(conn, rows, unique="key_folded")
             for (ref, entry), paper_id in zip(new, ids, strict=True):
                 entry.paper_id = paper_id
-                self._written[ref] = paper_id
+                if paper_id != ref:
+                    self._written[ref] = paper_id
         if rewritten:
             self._rewrite(conn, rewritten)
         real_id = self.authors.real_id
-        authorships: list[dict[str, Any]] = []
-        editorships: list[dict[str, Any]] = []
-        awards: list[dict[str, Any]] = []
-        tags: list[dict[str, Any]] = []
-        aliases: list[dict[str, Any]] = []
-        sources: list[dict[str, Any]] = []
-        # The entries are dropped after this: their rows are completed in place.
-        for _, entry in entries:
+        authorships: list[tuple[Any, ...]] = []
+        editorships: list[tuple[Any, ...]] = []
+        awards: list[tuple[int, str]] = []
+        tags: list[tuple[int, int]] = []
+        aliases: list[tuple[int, str, str]] = []
+        sources: list[tuple[Any, ...]] = []
+        for entry in entries:
             paper_id = entry.paper_id
             assert paper_id is not None
             if entry.columns is not None:
-                for row in entry.authorships:
-                    row["paper_id"] = paper_id
-                    row["author_id"] = real_id(row["author_id"])
-                    authorships.append(row)
-                for row in entry.editorships:
-                    row["paper_id"] = paper_id
-                    row["author_id"] = real_id(row["author_id"])
-                    editorships.append(row)
-                awards.extend({"paper_id": paper_id, "text": text} for text in entry.awards)
-                tags.extend({"paper_id": paper_id, "tag_id": tag_id} for tag_id in entry.tag_ids)
+                # Provisional (negative) author ids become the stored ones.
+                authorships.extend(
+                    (paper_id, p, a if a > 0 else real_id(a), w, s, e, c)
+                    for p, a, w, s, e, c in entry.authorships
+                )
+                editorships.extend(
+                    (paper_id, p, a if a > 0 else real_id(a)) for p, a in entry.editorships
+                )
+                awards.extend((paper_id, text) for text in entry.awards)
+                tags.extend((paper_id, tag_id) for tag_id in entry.tag_ids)
                 self._mine.add(paper_id)
                 for kind, rows in (
                     ("editors", entry.editorships),
@@ -540,42 +575,24 @@ class BatchWriter:
                         self._with[kind].add(paper_id)
                     else:
                         self._with[kind].discard(paper_id)
-            aliases.extend(
-                {"paper_id": paper_id, "key": key, "key_folded": fold_cite_key(key)}
-                for key in entry.aliases
-            )
-            for row in entry.sources:
-                row["paper_id"] = paper_id
-                sources.append(row)
-        insert_rows(conn, Authorship, authorships)
-        insert_rows(conn, Editorship, editorships)
-        insert_rows(conn, Award, awards)
-        insert_rows(conn, paper_tags, tags)
-        insert_rows(conn, CiteKeyAlias, aliases)
-        insert_rows(conn, PaperSource, sources)
+            aliases.extend((paper_id, key, fold_cite_key(key)) for key in entry.aliases)
+            sources.extend((paper_id, *row) for row in entry.sources)
+        statements.authorships.run(conn, authorships)
+        statements.editorships.run(conn, editorships)
+        statements.awards.run(conn, awards)
+        statements.tags.run(conn, tags)
+        statements.aliases.run(conn, aliases)
+        statements.sources.run(conn, sources)
         self._pending = {}
         self.flushes += 1
 
     def _rewrite(self, conn: Connection, entries: list[_Pending]) -> None:
         """Stored papers a merge changed: new values and key, their lists deleted."""
-        table = Paper.__table__
-        first = entries[0].columns
-        assert first is not None
-        names = ["key", "key_folded", *first]
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("paper_id"))
-            .values({name: bindparam(f"new_{name}") for name in names})
-        )
-        rows = []
-        for entry in entries:
-            values = {
-                "key": entry.key,
-                "key_folded": fold_cite_key(entry.key),
-                **(entry.columns or {}),
-            }
-            rows.append({"paper_id": entry.paper_id, **{f"new_{k}": v for k, v in values.items()}})
-        conn.execute(stmt, rows)
+        rows = [
+            (entry.paper_id, entry.key, fold_cite_key(entry.key), *_paper_values(entry.columns))
+            for entry in entries
+        ]
+        self._statements.rewrite.run(conn, rows)
         ids = [entry.paper_id for entry in entries]
         for start in range(0, len(ids), _IN_CHUNK):
             chunk = ids[start : start + _IN_CHUNK]

@@ -33,40 +33,38 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Integer,
-    MetaData,
     Select,
-    Table,
     Text,
     and_,
+    column,
     exists,
     func,
     not_,
     or_,
     select,
+    table,
     text,
     true,
     union,
 )
-from sqlalchemy.orm import aliased
 
 from pubdb.errors import QueryError
-from pubdb.model import (
-    Author,
-    Authorship,
-    AuthorVariant,
-    Award,
-    CiteKeyAlias,
-    Owner,
-    Paper,
-    Tag,
-    Venue,
-    VenueAlias,
-    paper_tags,
-)
 from pubdb.records import fold_cite_key
+from pubdb.tables import (
+    author_variants,
+    authors,
+    authorships,
+    awards,
+    cite_key_aliases,
+    owner,
+    paper_tags,
+    papers,
+    tags,
+    venue_aliases,
+    venues,
+)
 from pubdb.textnorm import fold, normalize_doi, title_key
 
 __all__ = [
@@ -108,7 +106,7 @@ SORTS = ("-year", "year", "title", "venue", "key")
 # The FTS5 table over papers.title_key (migration 0002); SQLite names its shadow tables
 # papers_fts_data, papers_fts_idx... Keep in sync with migrations/versions/0002_title_search.py.
 FTS_TABLE = "papers_fts"
-_fts = Table(FTS_TABLE, MetaData(), Column("rowid", Integer), Column("title_key", Text))
+_fts = table(FTS_TABLE, column("rowid", Integer), column("title_key", Text))
 
 _YEAR = re.compile(r"\d{4}")
 _YEAR_RANGE = re.compile(r"(\d{4})?\.\.(\d{4})?")
@@ -326,39 +324,42 @@ def fts_available(connection: Any) -> bool:
 
 
 def _year(term: Term) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = [Paper.year.is_not(None)]
+    year = papers.c.year
+    clauses: list[ColumnElement[bool]] = [year.is_not(None)]
     if term.low is not None and term.low == term.high:
-        clauses.append(Paper.year == term.low)
+        clauses.append(year == term.low)
     else:
         if term.low is not None:
-            clauses.append(Paper.year >= term.low)
+            clauses.append(year >= term.low)
         if term.high is not None:
-            clauses.append(Paper.year <= term.high)
+            clauses.append(year <= term.high)
     return and_(*clauses)
 
 
 def _venue(term: Term) -> ColumnElement[bool]:
+    venue_id = papers.c.venue_id
     if not term.value:
-        return Paper.venue_id.is_not(None)
+        return venue_id.is_not(None)
+    v = venues.c
     keys = _venue_keys(term.value)
     matches: list[ColumnElement[bool]] = [
-        Venue.short_key.in_(keys),
-        func.lower(Venue.name) == term.value.lower(),
-        Venue.id.in_(select(VenueAlias.venue_id).where(VenueAlias.text_key.in_(keys))),
+        v.short_key.in_(keys),
+        func.lower(v.name) == term.value.lower(),
+        v.id.in_(select(venue_aliases.c.venue_id).where(venue_aliases.c.text_key.in_(keys))),
     ]
     if "@" in term.value:  # the shorthand form: XLOOP@SC
         child, _, parent = term.value.partition("@")
-        parent_venue = aliased(Venue)
+        parent_venue = venues.alias()
         matches.append(
-            Venue.parent_id.in_(
-                select(parent_venue.id).where(parent_venue.short_key.in_(_venue_keys(parent)))
+            v.parent_id.in_(
+                select(parent_venue.c.id).where(parent_venue.c.short_key.in_(_venue_keys(parent)))
             )
-            & Venue.short_key.in_(_venue_keys(child))
+            & v.short_key.in_(_venue_keys(child))
         )
-    named = select(Venue.id).where(or_(*matches))
+    named = select(v.id).where(or_(*matches))
     if term.children:
-        named = select(Venue.id).where(or_(Venue.id.in_(named), Venue.parent_id.in_(named)))
-    return and_(Paper.venue_id.is_not(None), Paper.venue_id.in_(named))
+        named = select(v.id).where(or_(v.id.in_(named), v.parent_id.in_(named)))
+    return and_(venue_id.is_not(None), venue_id.in_(named))
 
 
 AuthorResolver = Callable[[str], Collection[int]]
@@ -371,13 +372,14 @@ def _author_ids(value: str, resolver: AuthorResolver | None) -> Select[Any]:
     name in any form (``Tim Kraska``, ``Kraska, T.``) or a family name with particles
     (``van Renen``). A spelling stored as a variant always matches.
     """
+    a = authors.c
     folded = fold(value)
     words = _NOT_ALNUM.sub(" ", folded.replace("'", "").replace("’", "")).split()
     family_keys = _unique([folded, "".join(words)])
     variants = _unique([folded, " ".join(folded.replace(".", " ").split())])
     branches: list[Select[Any]] = [
-        select(Author.id).where(Author.family_key.in_(family_keys)),
-        select(AuthorVariant.author_id).where(AuthorVariant.folded.in_(variants)),
+        select(a.id).where(a.family_key.in_(family_keys)),
+        select(author_variants.c.author_id).where(author_variants.c.folded.in_(variants)),
     ]
     if len(words) > 1:
         from pubdb.names import family_key, name_match_key, parse_name
@@ -386,85 +388,84 @@ def _author_ids(value: str, resolver: AuthorResolver | None) -> Select[Any]:
         if resolver is not None:
             # Exact: the people same_person() accepts among the family|initial candidates
             # (so "Zizhong Liu" never finds Zhengchun Liu).
-            branches.append(select(Author.id).where(Author.id.in_(sorted(resolver(value)))))
+            branches.append(select(a.id).where(a.id.in_(sorted(resolver(value)))))
         else:
-            branches.append(select(Author.id).where(Author.match_key == name_match_key(name)))
+            branches.append(select(a.id).where(a.match_key == name_match_key(name)))
         if all(word in _PARTICLES for word in words[:-1]):  # "van Renen", "da Silva"
-            branches.append(select(Author.id).where(Author.family_key == family_key(name)))
+            branches.append(select(a.id).where(a.family_key == family_key(name)))
     return union(*branches)
 
 
 def _author(term: Term, resolver: AuthorResolver | None) -> ColumnElement[bool]:
-    return Paper.id.in_(
-        select(Authorship.paper_id).where(
-            Authorship.author_id.in_(_author_ids(term.value, resolver))
-        )
+    by = authorships.c
+    return papers.c.id.in_(
+        select(by.paper_id).where(by.author_id.in_(_author_ids(term.value, resolver)))
     )
 
 
 def _owner(term: Term, owner_ids: Collection[int] | None) -> ColumnElement[bool]:
-    mine = aliased(Authorship)
-    other = aliased(Authorship)
-    if owner_ids is None:
-        owners: Any = select(Owner.author_id)
-    else:
-        owners = sorted(owner_ids)
-    papers = select(mine.paper_id).where(mine.author_id.in_(owners))
+    mine = authorships.alias()
+    other = authorships.alias()
+    owners: Any = select(owner.c.author_id) if owner_ids is None else sorted(owner_ids)
+    found = select(mine.c.paper_id).where(mine.c.author_id.in_(owners))
     if term.value == "first":
-        papers = papers.where(
-            ~exists().where(other.paper_id == mine.paper_id, other.position < mine.position)
+        found = found.where(
+            ~exists().where(other.c.paper_id == mine.c.paper_id, other.c.position < mine.c.position)
         )
     elif term.value == "last":
-        papers = papers.where(
-            ~exists().where(other.paper_id == mine.paper_id, other.position > mine.position)
+        found = found.where(
+            ~exists().where(other.c.paper_id == mine.c.paper_id, other.c.position > mine.c.position)
         )
-    return Paper.id.in_(papers)
+    return papers.c.id.in_(found)
 
 
 def _student(term: Term, resolver: AuthorResolver | None) -> ColumnElement[bool]:
-    papers = select(Authorship.paper_id).where(Authorship.student == true())
+    by = authorships.c
+    found = select(by.paper_id).where(by.student == true())
     if term.value:
-        papers = papers.where(Authorship.author_id.in_(_author_ids(term.value, resolver)))
-    return Paper.id.in_(papers)
+        found = found.where(by.author_id.in_(_author_ids(term.value, resolver)))
+    return papers.c.id.in_(found)
 
 
 def _tag(term: Term) -> ColumnElement[bool]:
-    papers = select(paper_tags.c.paper_id)
+    found = select(paper_tags.c.paper_id)
     if term.value:
-        tags = select(Tag.id).where(
-            or_(Tag.name == term.value, func.lower(Tag.name) == term.value.lower())
+        named = select(tags.c.id).where(
+            or_(tags.c.name == term.value, func.lower(tags.c.name) == term.value.lower())
         )
-        papers = papers.where(paper_tags.c.tag_id.in_(tags))
-    return Paper.id.in_(papers)
+        found = found.where(paper_tags.c.tag_id.in_(named))
+    return papers.c.id.in_(found)
 
 
 def _award(term: Term) -> ColumnElement[bool]:
-    awards = select(Award.paper_id)
+    found = select(awards.c.paper_id)
     if term.value:
-        awards = awards.where(Award.text.icontains(term.value, autoescape=True))
-    return Paper.id.in_(awards)
+        found = found.where(awards.c.text.icontains(term.value, autoescape=True))
+    return papers.c.id.in_(found)
 
 
 def _key(term: Term) -> ColumnElement[bool]:
     key = fold_cite_key(term.value.strip())
+    aliases = cite_key_aliases.c
     return or_(
-        Paper.key_folded == key,
-        Paper.id.in_(select(CiteKeyAlias.paper_id).where(CiteKeyAlias.key_folded == key)),
+        papers.c.key_folded == key,
+        papers.c.id.in_(select(aliases.paper_id).where(aliases.key_folded == key)),
     )
 
 
 def _doi(term: Term) -> ColumnElement[bool]:
+    doi = papers.c.doi
     if not term.value:
-        return and_(Paper.doi.is_not(None), Paper.doi != "")
-    doi = normalize_doi(term.value) or term.value.lower()
-    return and_(Paper.doi.is_not(None), Paper.doi == doi)
+        return and_(doi.is_not(None), doi != "")
+    return and_(doi.is_not(None), doi == (normalize_doi(term.value) or term.value.lower()))
 
 
 def _arxiv(term: Term) -> ColumnElement[bool]:
+    arxiv_id = papers.c.arxiv_id
     if not term.value:
-        return and_(Paper.arxiv_id.is_not(None), Paper.arxiv_id != "")
+        return and_(arxiv_id.is_not(None), arxiv_id != "")
     arxiv = _ARXIV_VERSION.sub("", _ARXIV_PREFIX.sub("", term.value.strip()))
-    return and_(Paper.arxiv_id.is_not(None), Paper.arxiv_id.in_(_unique([arxiv, arxiv.lower()])))
+    return and_(arxiv_id.is_not(None), arxiv_id.in_(_unique([arxiv, arxiv.lower()])))
 
 
 def _fts_phrase(term: Term) -> str | None:
@@ -479,7 +480,7 @@ def _fts_phrase(term: Term) -> str | None:
 
 
 def _fts_match(expression: str) -> ColumnElement[bool]:
-    return Paper.id.in_(select(_fts.c.rowid).where(_fts.c.title_key.op("MATCH")(expression)))
+    return papers.c.id.in_(select(_fts.c.rowid).where(_fts.c.title_key.op("MATCH")(expression)))
 
 
 def _title(term: Term, use_fts: bool) -> ColumnElement[bool]:
@@ -488,14 +489,14 @@ def _title(term: Term, use_fts: bool) -> ColumnElement[bool]:
     words = title_key(term.value)
     if not words:
         # Nothing but punctuation (', ;, %, _): titles holding that text literally.
-        return Paper.title.contains(term.value, autoescape=True)
-    padded = " " + Paper.title_key + " "
+        return papers.c.title.contains(term.value, autoescape=True)
+    padded = " " + papers.c.title_key + " "
     wanted = f" {words} " if term.exact else f" {words}"
     return padded.contains(wanted, autoescape=True)
 
 
 def _type(term: Term) -> ColumnElement[bool]:
-    return Paper.entry_type == term.value
+    return papers.c.entry_type == term.value
 
 
 _BUILDERS = {
@@ -539,8 +540,9 @@ def build_select(
     fts: bool | None = None,
     owner_ids: Collection[int] | None = None,
     author_resolver: AuthorResolver | None = None,
-) -> Select[tuple[Paper]]:
-    """One ``select(Paper)`` filtered by every term (bound parameters only), unsorted.
+) -> Select[Any]:
+    """One ``select(papers)`` (the Core table :data:`pubdb.tables.papers`) filtered by every
+    term, bound parameters only, unsorted; pick columns with ``with_only_columns``.
 
     ``dialect_name`` (``session.get_bind().dialect.name``) and ``fts`` (``fts_available``)
     choose the title search; see ``title_search_uses_fts``. ``owner_ids`` are the author
@@ -553,7 +555,7 @@ def build_select(
     if not isinstance(query, Query):
         query = parse_query(query)
     use_fts = title_search_uses_fts(dialect_name, fts)
-    statement = select(Paper)
+    statement = select(papers)
     phrases: list[str] = []
     for term in query:
         phrase = _fts_phrase(term) if use_fts and term.field == "title" else None
@@ -574,17 +576,18 @@ def apply_sort(statement: Select[Any], sort: str = "-year") -> Select[Any]:
     ``venue`` (short name, then newest first) or ``key``; ties by key, undated papers last."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
-    undated = Paper.year.is_(None)
+    p = papers.c
+    undated = p.year.is_(None)
     if sort == "-year":
-        order = [undated, Paper.year.desc()]
+        order = [undated, p.year.desc()]
     elif sort == "year":
-        order = [undated, Paper.year]
+        order = [undated, p.year]
     elif sort == "title":
-        order = [Paper.title_key]
+        order = [p.title_key]
     elif sort == "venue":
-        venue = aliased(Venue)
-        statement = statement.join(venue, Paper.venue_id == venue.id, isouter=True)
-        order = [venue.short_key.is_(None), venue.short_key, undated, Paper.year.desc()]
+        venue = venues.alias()
+        statement = statement.join(venue, p.venue_id == venue.c.id, isouter=True)
+        order = [venue.c.short_key.is_(None), venue.c.short_key, undated, p.year.desc()]
     else:
         order = []
-    return statement.order_by(*order, Paper.key_folded)
+    return statement.order_by(*order, p.key_folded)

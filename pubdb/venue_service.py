@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pubdb.errors import InputError, NotFoundError
 from pubdb.model import Paper, Venue, VenueAlias
+from pubdb.store import BulkInsert
 from pubdb.textnorm import fold
 from pubdb.venues import (
     KINDS,
@@ -35,14 +36,17 @@ __all__ = [
     "AliasResult",
     "MergeResult",
     "VenueDetails",
+    "VenueRef",
     "VenueRow",
     "add_venue",
     "alias_venue",
     "find_venue",
+    "flush_aliases",
     "get_venue",
     "list_venues",
     "merge_venues",
     "resolve_or_create",
+    "resolve_ref",
     "short_key",
     "show_venue",
 ]
@@ -70,28 +74,51 @@ def text_key(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# A per-session index (one command = one session): lookups during a bulk import stay in memory
+# A per-session index (one command = one session): resolution works from memory
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VenueRef:
+    """A database venue as resolution gives it (no ORM object: an import resolves thousands)."""
+
+    id: int
+    short: str
+    kind: str
+
+
+# The venue_aliases columns of a pending alias row, in order.
+_ALIAS_COLUMNS = ("venue_id", "text", "text_key", "by_user")
 
 
 @dataclass
 class _Index:
+    """Every venue and alias of the database, read once per session and kept current by this
+    module. Alias rows resolution adds (``by_user`` unset) wait in ``pending`` and are written
+    together by :func:`flush_aliases`: by the public functions before they return or read
+    ``venue_aliases`` themselves, by an import at its own flushes."""
+
+    venues: dict[int, VenueRef] = field(default_factory=dict)
     shorts: dict[str, int] = field(default_factory=dict)  # short_key -> venue id
     aliases: dict[str, int] = field(default_factory=dict)  # text_key -> venue id
     user: dict[str, str] = field(default_factory=dict)  # text_key -> short (by_user aliases)
+    pending: list[tuple[int, str, str, bool]] = field(default_factory=list)  # _ALIAS_COLUMNS
+    insert_aliases: BulkInsert = field(
+        default_factory=lambda: BulkInsert(VenueAlias.__table__, _ALIAS_COLUMNS)
+    )
 
     @classmethod
     def load(cls, session: Session) -> _Index:
         index = cls()
-        short_of: dict[int, str] = {}
-        for vid, key, short in session.execute(select(Venue.id, Venue.short_key, Venue.short)):
+        rows = session.execute(select(Venue.id, Venue.short_key, Venue.short, Venue.kind))
+        for vid, key, short, kind in rows:
             index.shorts[key] = vid
-            short_of[vid] = short
+            index.venues[vid] = VenueRef(vid, short, kind)
         rows = session.execute(select(VenueAlias.text_key, VenueAlias.venue_id, VenueAlias.by_user))
         for key, vid, by_user in rows:
             index.aliases[key] = vid
-            if by_user and vid in short_of:
-                index.user[key] = short_of[vid]
+            if by_user and vid in index.venues:
+                index.user[key] = index.venues[vid].short
         return index
 
 
@@ -102,7 +129,16 @@ def _index(session: Session) -> _Index:
     return found
 
 
+def flush_aliases(session: Session) -> None:
+    """Write the alias rows resolution left pending (:func:`resolve_ref`) in one statement."""
+    index = session.info.get(_INDEX)
+    if index is not None and index.pending:
+        index.insert_aliases.run(session.connection(), index.pending)
+        index.pending = []
+
+
 def _forget_index(session: Session) -> None:
+    flush_aliases(session)
     session.info.pop(_INDEX, None)
 
 
@@ -123,6 +159,7 @@ def find_venue(session: Session, name: str) -> Venue | None:
     name = name.strip()
     if not name:
         return None
+    flush_aliases(session)
     if "@" in name:
         child, _, parent = name.partition("@")
         venue = find_venue(session, child)
@@ -153,21 +190,32 @@ def get_venue(session: Session, name: str, *, registry: VenueRegistry | None = N
     reg = registry if registry is not None else default_registry()
     info = reg.lookup(name)
     if info is not None:
-        return _ensure(session, info.short, reg)
+        venue_id = _ensure(session, info.short, reg).id
+        flush_aliases(session)
+        return _venue(session, venue_id)
     raise NotFoundError(f"no venue {name!r}; `pubdb venue list` shows the known ones")
 
 
 def _add_alias(
-    session: Session, venue: Venue, text: str, *, by_user: bool, replace: bool = False
+    session: Session,
+    venue: Venue | VenueRef,
+    text: str,
+    *,
+    by_user: bool,
+    replace: bool = False,
 ) -> bool:
     """An alias row for ``text`` -> ``venue``; an existing row for another venue is kept unless
-    ``replace``. True when a row was added or changed."""
+    ``replace``. True when a row was added or changed. A new row resolution adds (``by_user``
+    unset) is written by :func:`flush_aliases`; the user's at once."""
     key = text_key(text)
     if not key:
         return False
     index = _index(session)
     owner = index.aliases.get(key)
+    if owner is not None and not by_user and not replace:
+        return False  # the text means a venue already (this one or another): it stays so
     if owner is not None:
+        flush_aliases(session)
         row = session.scalar(select(VenueAlias).where(VenueAlias.text_key == key))
         if row is None:  # the index is stale: another command removed it
             owner = None
@@ -187,13 +235,15 @@ def _add_alias(
             if row.by_user:
                 index.user[key] = venue.short
             return True
-    session.execute(
-        insert(VenueAlias),
-        [{"venue_id": venue.id, "text": text, "text_key": key, "by_user": by_user}],
-    )
     index.aliases[key] = venue.id
     if by_user:
         index.user[key] = venue.short
+        session.execute(
+            insert(VenueAlias),
+            [{"venue_id": venue.id, "text": text, "text_key": key, "by_user": True}],
+        )
+    else:
+        index.pending.append((venue.id, text, key, False))
     return True
 
 
@@ -203,37 +253,45 @@ def _create(
     short: str,
     name: str,
     kind: str,
-    parent: Venue | None,
+    parent_id: int | None,
     from_registry: bool,
-) -> Venue:
-    # Core insert: a bulk import creates thousands of venues, and an ORM flush per venue
-    # would dominate its venue cost.
+) -> VenueRef:
+    # Core insert on the session's connection: a bulk import creates thousands of venues, and
+    # the ORM's work per statement would dominate its venue cost.
     key = short_key(short)
-    venue_id = session.execute(
-        insert(Venue).returning(Venue.id),
-        [
+    kind = kind if kind in KINDS else "other"
+    table = Venue.__table__
+    venue_id = (
+        session.connection()
+        .execute(
+            insert(table).returning(table.c.id),
             {
                 "short": short[:100],
                 "short_key": key,
                 "name": name,
-                "kind": kind if kind in KINDS else "other",
-                "parent_id": parent.id if parent is not None else None,
+                "kind": kind,
+                "parent_id": parent_id,
                 "from_registry": from_registry,
-            }
-        ],
-    ).scalar_one()
-    _index(session).shorts[key] = venue_id
-    return _venue(session, venue_id)
+            },
+        )
+        .scalar_one()
+    )
+    index = _index(session)
+    index.shorts[key] = venue_id
+    venue = index.venues[venue_id] = VenueRef(venue_id, short[:100], kind)
+    return venue
 
 
-def _from_registry(session: Session, info: VenueInfo, reg: VenueRegistry, parent: str | None):
+def _from_registry(
+    session: Session, info: VenueInfo, reg: VenueRegistry, parent: str | None
+) -> VenueRef:
     parent_venue = _ensure(session, parent, reg) if parent else None
     venue = _create(
         session,
         short=info.short,
         name=info.name,
         kind=info.kind,
-        parent=parent_venue,
+        parent_id=parent_venue.id if parent_venue is not None else None,
         from_registry=True,
     )
     for text in (info.name, *info.aliases):
@@ -241,15 +299,15 @@ def _from_registry(session: Session, info: VenueInfo, reg: VenueRegistry, parent
     return venue
 
 
-def _existing(session: Session, short: str) -> Venue | None:
+def _existing(session: Session, short: str) -> VenueRef | None:
     index = _index(session)
     found = index.shorts.get(short_key(short))
     if found is None:
         found = index.aliases.get(text_key(short))  # a venue merged into another
-    return _venue(session, found) if found is not None else None
+    return index.venues[found] if found is not None else None
 
 
-def _ensure(session: Session, short: str, reg: VenueRegistry) -> Venue:
+def _ensure(session: Session, short: str, reg: VenueRegistry) -> VenueRef:
     """The database venue with this short name; a registry venue (with its parent) or else a
     bare conference is created when it is missing."""
     venue = _existing(session, short)
@@ -259,15 +317,16 @@ def _ensure(session: Session, short: str, reg: VenueRegistry) -> Venue:
     if info is not None:
         return _from_registry(session, info, reg, info.parent)
     return _create(
-        session, short=short, name=short, kind="conference", parent=None, from_registry=False
+        session, short=short, name=short, kind="conference", parent_id=None, from_registry=False
     )
 
 
-def _venue_for_match(session: Session, match: VenueMatch, reg: VenueRegistry) -> Venue:
+def _venue_for_match(session: Session, match: VenueMatch, reg: VenueRegistry) -> VenueRef:
+    index = _index(session)
     venue = _existing(session, match.short)
     if venue is None and not match.known and match.name and match.name != match.short:
-        found = _index(session).aliases.get(text_key(match.name))
-        venue = _venue(session, found) if found is not None else None
+        found = index.aliases.get(text_key(match.name))
+        venue = index.venues[found] if found is not None else None
     if venue is not None:
         return venue
     info = reg.get(match.short) if match.known else None
@@ -280,11 +339,48 @@ def _venue_for_match(session: Session, match: VenueMatch, reg: VenueRegistry) ->
         short=match.short,
         name=match.name or match.short,
         kind=match.kind,
-        parent=parent_venue,
+        parent_id=parent_venue.id if parent_venue is not None else None,
         from_registry=False,
     )
     if match.name and match.name != match.short:
         _add_alias(session, venue, match.name, by_user=False)
+    return venue
+
+
+def resolve_ref(
+    session: Session,
+    text: str,
+    *,
+    hint: str = "",
+    entry_type: str = "",
+    registry: VenueRegistry | None = None,
+) -> VenueRef | None:
+    """The venue of a paper whose booktitle/journal is ``text`` (and ``abbr``-like ``hint``).
+
+    Without a hint, a stored alias of the text decides (the user's, or what an earlier import
+    resolved it to); otherwise ``pubdb.venues.resolve_venue`` runs with the user's aliases, and
+    the venue it names is found in the database by short name (or as a merged venue's alias) or
+    created — from the registry with its name, kind, parent and aliases, or from the cleaned
+    text. The text becomes an alias of the venue. None when there is no venue at all.
+
+    Works from the session's index; the alias rows it adds wait for :func:`flush_aliases`
+    (the caller's to call: an import resolves thousands of texts).
+    """
+    reg = registry if registry is not None else default_registry()
+    text = text or ""
+    index = _index(session)
+    if not hint.strip():
+        found = index.aliases.get(text_key(text)) if text.strip() else None
+        if found is not None:
+            return index.venues[found]
+    match = resolve_venue(
+        text, hint=hint, entry_type=entry_type, user_aliases=index.user, registry=reg
+    )
+    if match is None:
+        return None
+    venue = _venue_for_match(session, match, reg)
+    if text.strip() and not hint.strip():
+        _add_alias(session, venue, text, by_user=False)
     return venue
 
 
@@ -296,30 +392,10 @@ def resolve_or_create(
     entry_type: str = "",
     registry: VenueRegistry | None = None,
 ) -> Venue | None:
-    """The venue of a paper whose booktitle/journal is ``text`` (and ``abbr``-like ``hint``).
-
-    Without a hint, a stored alias of the text decides (the user's, or what an earlier import
-    resolved it to); otherwise ``pubdb.venues.resolve_venue`` runs with the user's aliases, and
-    the venue it names is found in the database by short name (or as a merged venue's alias) or
-    created — from the registry with its name, kind, parent and aliases, or from the cleaned
-    text. The text becomes an alias of the venue. None when there is no venue at all.
-    """
-    reg = registry if registry is not None else default_registry()
-    text = text or ""
-    index = _index(session)
-    if not hint.strip():
-        found = index.aliases.get(text_key(text)) if text.strip() else None
-        if found is not None:
-            return _venue(session, found)
-    match = resolve_venue(
-        text, hint=hint, entry_type=entry_type, user_aliases=index.user, registry=reg
-    )
-    if match is None:
-        return None
-    venue = _venue_for_match(session, match, reg)
-    if text.strip() and not hint.strip():
-        _add_alias(session, venue, text, by_user=False)
-    return venue
+    """:func:`resolve_ref`, its aliases written, as the ORM object."""
+    ref = resolve_ref(session, text, hint=hint, entry_type=entry_type, registry=registry)
+    flush_aliases(session)
+    return _venue(session, ref.id) if ref is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,6 +426,7 @@ def _paper_counts(session: Session) -> dict[int, int]:
 
 def list_venues(session: Session, *, kind: str | None = None) -> list[VenueRow]:
     """Every venue in the database with its paper count: most papers first, then by name."""
+    flush_aliases(session)
     counts = _paper_counts(session)
     alias_counts = {
         vid: n
@@ -462,7 +539,7 @@ def add_venue(
         short=short,
         name=name.strip() or short,
         kind=kind,
-        parent=parent_venue,
+        parent_id=parent_venue.id if parent_venue is not None else None,
         from_registry=False,
     )
     # The user's own word for the venue: its short name and full name (a by_user alias also
@@ -470,7 +547,8 @@ def add_venue(
     _add_alias(session, venue, short, by_user=True, replace=True)
     if name.strip() and name.strip() != short:
         _add_alias(session, venue, name.strip(), by_user=True, replace=True)
-    return venue
+    flush_aliases(session)
+    return _venue(session, venue.id)
 
 
 @dataclass(frozen=True)
@@ -540,6 +618,7 @@ def alias_venue(
 def _fold_empty_placeholders(session: Session, venue_ids: set[int], into: Venue) -> tuple[str, ...]:
     """Venues import made from cleaned text (not from the registry, not the user's, no
     workshops) that lost their last paper: their alias texts move to ``into`` and they go."""
+    flush_aliases(session)
     removed: list[str] = []
     for vid in sorted(venue_ids):
         if session.scalar(select(func.count(Paper.id)).where(Paper.venue_id == vid)):

@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -59,6 +58,50 @@ __all__ = [
     "shorthand",
     "validate_venues",
 ]
+
+
+class _LazyPattern:
+    """A module-level regular expression compiled on first use.
+
+    Importing this module then costs little (``shorthand`` and ``alias_key`` are on `pubdb
+    list`'s start-up path) while venue resolution still gets plain compiled patterns: the first
+    call stores the compiled pattern's methods on the instance, where later lookups find them
+    before the class's, so there is no per-call indirection.
+    """
+
+    _METHODS = ("sub", "search", "match", "fullmatch", "finditer", "findall", "split")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    def _compile(self) -> re.Pattern[str]:
+        compiled = re.compile(self.pattern, self.flags)
+        for name in self._METHODS:
+            setattr(self, name, getattr(compiled, name))
+        return compiled
+
+    def sub(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().sub(*args, **kwargs)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().search(*args, **kwargs)
+
+    def match(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().match(*args, **kwargs)
+
+    def fullmatch(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().fullmatch(*args, **kwargs)
+
+    def finditer(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().finditer(*args, **kwargs)
+
+    def findall(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().findall(*args, **kwargs)
+
+    def split(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compile().split(*args, **kwargs)
+
 
 KINDS: tuple[str, ...] = (
     "conference",
@@ -130,7 +173,7 @@ class VenueMatch:
 # Text normalisation
 # ============================================================================================
 
-_MATH_DEBRIS = re.compile(r"[${}^\\]")
+_MATH_DEBRIS = _LazyPattern(r"[${}^\\]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'"})
 
 
@@ -164,9 +207,9 @@ _ORG_WORDS = frozenset(
     {"ieee", "acm", "usenix", "ifip", "siam", "eai", "iacr", "cvf", "rsj", "spec", "isoc"}
 )
 _LOOSE_DROP = _ORG_WORDS | {"international", "annual"}
-_INTL_RE = re.compile(r"\bint'?l\b\.?")
-_E_PREFIX_RE = re.compile(r"\be-(?=[a-z])")
-_NON_WORD_RE = re.compile(r"[\W_]+")
+_INTL_RE = _LazyPattern(r"\bint'?l\b\.?")
+_E_PREFIX_RE = _LazyPattern(r"\be-(?=[a-z])")
+_NON_WORD_RE = _LazyPattern(r"[\W_]+")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -203,41 +246,41 @@ def _norm(plain: str) -> str:
 # ============================================================================================
 
 _YEAR = r"(?:\d{4}|\d{2})(?!\d)"
-_YEAR_RE = re.compile(r"(?<![\w'])(?:19|20)\d{2}(?!\d)")
-_DASH_YEAR_RE = re.compile(r"\b([A-Z][\w&+]*[A-Z])-(?:\d{4}|\d{2})(?!\d)")
-_APOS_YEAR_RE = re.compile(r"\s*'\s*(?:\d{4}|\d{2})(?!\d)")
-_ORDINAL_RE = re.compile(r"\b\d+\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
+_YEAR_RE = _LazyPattern(r"(?<![\w'])(?:19|20)\d{2}(?!\d)")
+_DASH_YEAR_RE = _LazyPattern(r"\b([A-Z][\w&+]*[A-Z])-(?:\d{4}|\d{2})(?!\d)")
+_APOS_YEAR_RE = _LazyPattern(r"\s*'\s*(?:\d{4}|\d{2})(?!\d)")
+_ORDINAL_RE = _LazyPattern(r"\b\d+\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
 _UNITS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
-_WORD_ORDINAL_RE = re.compile(
+_WORD_ORDINAL_RE = _LazyPattern(
     rf"\b(?:(?:twenty|thirty|forty|fifty|sixty)[-\s]?(?:{_UNITS})|{_UNITS}|tenth|eleventh|twelfth"
     r"|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth"
     r"|thirtieth|fortieth|fiftieth|sixtieth)\b",
     re.IGNORECASE,
 )
 # "SC '21: ", "SC20: ", "SIGMOD/PODS '24: ", "HPDC '22: " in front of the proceedings title.
-_EVENT_PREFIX_RE = re.compile(
+_EVENT_PREFIX_RE = _LazyPattern(
     r"^\s*[A-Za-z][\w&+/@-]*(?:\s+[A-Z][\w&+/@-]*)?\s*'?\s*(?:\d{4}|\d{2})\s*:\s+"
 )
-_LEADING_RE = re.compile(
+_LEADING_RE = _LazyPattern(
     r"^(?:in\s*:\s*|in\s+(?=proc)|the\s+|(?:(?:companion|adjunct|supplemental)\s+)?"
     r"(?:proceedings|proc\.?)\s*(?:of\s+)?(?:the\s+)?|(?:companion|adjunct|extended\s+abstracts)"
     r"\s+(?:proceedings\s+)?of\s+(?:the\s+)?)",
     re.IGNORECASE,
 )
-_PAREN_RE = re.compile(r"\([^()]*\)")
-_DIGIT_RE = re.compile(r"\d")
-_AT_TOKEN_RE = re.compile(r"\s*@\s*[\w&+/-]+(?:\s*'?\s*(?:\d{4}|\d{2})(?!\d))?")
-_AT_PARENT_RE = re.compile(
+_PAREN_RE = _LazyPattern(r"\([^()]*\)")
+_DIGIT_RE = _LazyPattern(r"\d")
+_AT_TOKEN_RE = _LazyPattern(r"\s*@\s*[\w&+/-]+(?:\s*'?\s*(?:\d{4}|\d{2})(?!\d))?")
+_AT_PARENT_RE = _LazyPattern(
     r"\s+(?:at|co-?located\s+with|in\s+conjunction\s+with|held\s+(?:in\s+conjunction\s+)?with)"
     r"\s+(?:the\s+)?([A-Za-z][\w&+/-]*)(?:\s*'?\s*(?:\d{4}|\d{2})(?!\d))?\s*$",
     re.IGNORECASE,
 )
-_VOLUME_RE = re.compile(
+_VOLUME_RE = _LazyPattern(
     r"\b(?:vol(?:ume)?\.?|no\.?|number|issue|pp\.?|pages?|part)\s*[\dIVX]+(?:\s*[-–—]\s*\d+)?\b.*$",
     re.IGNORECASE,
 )
-_TRAILING_NUMBER_RE = re.compile(r"\s+\d+(?:\s*[:,]\s*\d+(?:\s*[-–—]\s*\d+)?)?\s*$")
-_TRAILING_GENERIC_RE = re.compile(
+_TRAILING_NUMBER_RE = _LazyPattern(r"\s+\d+(?:\s*[:,]\s*\d+(?:\s*[-–—]\s*\d+)?)?\s*$")
+_TRAILING_GENERIC_RE = _LazyPattern(
     r"\s+[-–—:]\s+(?:(?:ieee|acm|eai|ifip|international|annual|joint|the)\s+)*"
     r"(?:conference|workshop|symposium)(?:\s+proceedings)?\s*$",
     re.IGNORECASE,
@@ -249,11 +292,11 @@ _MONTH = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-_DATE_SEGMENT_RE = re.compile(
+_DATE_SEGMENT_RE = _LazyPattern(
     rf"^(?:[\d\s\-–—/.]*\b(?:{_MONTH})\b\.?[\d\s\-–—/.,]*(?:(?:{_MONTH})\b\.?[\d\s\-–—/.,]*)?|[\d\s\-–—/.()]+)$",
     re.IGNORECASE,
 )
-_JUNK_SEGMENT_RE = re.compile(
+_JUNK_SEGMENT_RE = _LazyPattern(
     r"^(?:revised\s+selected\s+papers|selected\s+papers|proceedings|proc\.?|part\s+[ivx\d]+"
     r"|(?:vol(?:ume)?\.?|no\.?|number|issue|pp\.?|pages?)\s*[\dIVX].*|companion(?:\s+volume)?"
     r"|short\s+papers|long\s+papers|extended\s+abstracts|posters?)\.?$",
@@ -269,8 +312,8 @@ _COUNTRY_WORDS = (
     "|morocco|south africa|uae|united arab emirates|qatar|saudi arabia|russia|estonia|croatia"
     "|serbia|slovenia|malta"
 )
-_LOCATION_END_RE = re.compile(rf"(?:^|\s)(?:{_COUNTRY_WORDS})\.?$", re.IGNORECASE)
-_VIRTUAL_RE = re.compile(r"^(?:virtual|online|hybrid)(?:\s+(?:event|conference|only))?\b", re.I)
+_LOCATION_END_RE = _LazyPattern(rf"(?:^|\s)(?:{_COUNTRY_WORDS})\.?$", re.IGNORECASE)
+_VIRTUAL_RE = _LazyPattern(r"^(?:virtual|online|hybrid)(?:\s+(?:event|conference|only))?\b", re.I)
 _CS_WORDS = frozenset(
     [
         "conference",
@@ -335,12 +378,12 @@ _CS_WORDS = frozenset(
 )
 
 _ACRONYM_TOKEN = r"[A-Za-z0-9][\w&+/@.'-]*"
-_ACRONYM_SEGMENT_RE = re.compile(
+_ACRONYM_SEGMENT_RE = _LazyPattern(
     rf"^(?:the\s+)?({_ACRONYM_TOKEN})(?:\s+(?:conference|workshops?|symposium|companion))?"
     rf"\s*'?\s*{_YEAR}",
     re.IGNORECASE,
 )
-_ACRONYMS_ONLY_RE = re.compile(
+_ACRONYMS_ONLY_RE = _LazyPattern(
     rf"^(?:{_ACRONYM_TOKEN})(?:[\s/]+{_ACRONYM_TOKEN})*(?:\s+(?:conference|workshops?))?$"
 )
 
@@ -494,9 +537,9 @@ def clean_venue_text(text: str) -> str:
 # Kinds and shorthand
 # ============================================================================================
 
-_PREPRINT_RE = re.compile(r"\b(?:arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|preprint|e-?prints?)\b")
-_WORKSHOP_RE = re.compile(r"\bworkshops?\b")
-_WORKSHOP_ANYCASE_RE = re.compile(r"\s*\bworkshops?\b", re.IGNORECASE)
+_PREPRINT_RE = _LazyPattern(r"\b(?:arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|preprint|e-?prints?)\b")
+_WORKSHOP_RE = _LazyPattern(r"\bworkshops?\b")
+_WORKSHOP_ANYCASE_RE = _LazyPattern(r"\s*\bworkshops?\b", re.IGNORECASE)
 
 
 def infer_kind(text: str, entry_type: str = "") -> str:
@@ -604,6 +647,8 @@ def read_registry_file(path: str | Path) -> list[VenueInfo]:
         if p.suffix.lower() == ".json":
             data = json.loads(raw.decode("utf-8"))
         else:
+            import tomllib
+
             data = tomllib.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise VenueRegistryError(f"{p}: not a valid venue registry: {exc}") from exc
@@ -613,6 +658,8 @@ def read_registry_file(path: str | Path) -> list[VenueInfo]:
 @functools.cache
 def builtin_venues() -> tuple[VenueInfo, ...]:
     """The venues shipped in ``pubdb/data/venues.toml``."""
+    import tomllib
+
     text = resources.files("pubdb").joinpath("data/venues.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     return tuple(_entry_to_info(e) for e in _entries_from_data(data, "pubdb/data/venues.toml"))
@@ -710,17 +757,17 @@ class _Cand:
     covers_workshop: bool = False  # the matched text itself says "workshop"
 
 
-_TOKEN_RE = re.compile(r"(?<![\w&+/-])[A-Za-z0-9](?:[A-Za-z0-9&+/-]*[A-Za-z0-9+])?")
-_GLUED_YEAR_RE = re.compile(r"(.*[A-Za-z])'?((?:19|20)?\d{2})")
-_YEAR_AFTER_RE = re.compile(r"\s*'?\s*(?:\d{4}|\d{2})(?![\d])")
-_PAREN_BEFORE_RE = re.compile(r"\(\s*$")
-_PAREN_AFTER_RE = re.compile(r"\s*(?:'?\s*(?:\d{4}|\d{2}))?\s*\)")
-_AT_AFTER_RE = re.compile(r"\s*@")
-_AT_BEFORE_RE = re.compile(
+_TOKEN_RE = _LazyPattern(r"(?<![\w&+/-])[A-Za-z0-9](?:[A-Za-z0-9&+/-]*[A-Za-z0-9+])?")
+_GLUED_YEAR_RE = _LazyPattern(r"(.*[A-Za-z])'?((?:19|20)?\d{2})")
+_YEAR_AFTER_RE = _LazyPattern(r"\s*'?\s*(?:\d{4}|\d{2})(?![\d])")
+_PAREN_BEFORE_RE = _LazyPattern(r"\(\s*$")
+_PAREN_AFTER_RE = _LazyPattern(r"\s*(?:'?\s*(?:\d{4}|\d{2}))?\s*\)")
+_AT_AFTER_RE = _LazyPattern(r"\s*@")
+_AT_BEFORE_RE = _LazyPattern(
     r"(?:@|\b(?:at|co-?located\s+with|in\s+conjunction\s+with|held\s+with))\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
-_KW_AFTER_RE = re.compile(
+_KW_AFTER_RE = _LazyPattern(
     r"\s*(?:'?\s*(?:\d{4}|\d{2}))?\s+(workshops?|conference|companion)\b", re.I
 )
 _FILLER = _ORG_WORDS | {

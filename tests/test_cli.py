@@ -115,6 +115,41 @@ def test_help_lists_commands_without_importing_them():
     assert out.strip() == "[]"
 
 
+def test_console_script_pauses_the_collector_only_while_starting(tmp_path: Path):
+    # main(): no cyclic GC while SQLAlchemy loads and the database opens; then what start-up
+    # made is frozen and the command's own work runs with the collector on.
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys; from pubdb.cli import AppContext, main\n"
+        "opened = AppContext.store\n"
+        "def store(self):\n"
+        "    print('starting: gc', gc.isenabled(), file=sys.stderr)\n"
+        "    result = opened(self)\n"
+        "    print('command: gc', gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+        "    return result\n"
+        "AppContext.store = store\n"
+        "sys.argv = ['pubdb', '--db', sys.argv[1], 'list']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "db.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stderr.splitlines() == ["starting: gc False", "command: gc True True"]
+
+
+def test_cli_called_directly_leaves_the_collector_alone(run_cli):
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert run_cli("list").exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
 def test_default_folder_that_cannot_be_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

@@ -466,6 +466,39 @@ def test_merges_across_a_batch_boundary(db_path, tmp_path, monkeypatch, batch_si
         assert state == reference
 
 
+@pytest.mark.parametrize("batch_size", [1, 3], ids=["batch-1", "batch-3"])
+def test_ids_by_returning_give_the_same_import(db_path, tmp_path, monkeypatch, batch_size):
+    # Where ids cannot be reserved (pubdb.store.reserve_ids: None), new papers and authors get
+    # theirs from INSERT ... RETURNING instead: the import is the same.
+    import pubdb.store
+
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    reference_db = str(tmp_path / "reference.sqlite")
+    reference = import_with_batch_size(reference_db, bib, batch_size, monkeypatch)
+    monkeypatch.setattr(pubdb.store, "reserve_ids", lambda *args: None)
+    portable = import_with_batch_size(str(db_path), bib, batch_size, monkeypatch)
+    assert portable[:2] == reference[:2]
+
+
+def test_merges_find_papers_whose_ids_differ_from_their_refs(db_path, tmp_path, monkeypatch):
+    # The writer names new papers largest id + 1, + 2...; on PostgreSQL a removed newest paper
+    # leaves the id sequence ahead, so the ids they get differ: merges must still find them.
+    from pubdb.store import insert_row
+
+    store = open_store(str(db_path))
+    try:
+        with store.transaction() as session:
+            row = {"key": "gone", "key_folded": "gone", "entry_type": "misc"}
+            gone = insert_row(session, Paper, row)
+            session.execute(Paper.__table__.delete().where(Paper.id == gone))
+    finally:
+        store.dispose()
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    state, merged, _ = import_with_batch_size(str(db_path), bib, 1, monkeypatch)
+    reference = import_with_batch_size(str(tmp_path / "reference.sqlite"), bib, 1, monkeypatch)
+    assert (state, merged) == reference[:2]
+
+
 def test_show_lists_where_merged_sources_disagree(run_cli, tmp_path):
     a = write(tmp_path, "a.bib", article(extra="doi = {10.1/x}, volume = {89},"))
     b = write(tmp_path, "b.bib", article(key="other", extra="doi = {10.1/x}, volume = {90},"))
@@ -485,3 +518,56 @@ def test_overlong_values_fail_that_entry_only(run_cli, db_path, tmp_path):
     assert "1 added" in result.stdout and "1 failed" in result.stdout
     assert "long.bib:1: pages is 150 characters long (at most 100)" in result.stderr
     assert query(db_path, select(Paper.key)) == [("liu2018",)]
+
+
+def _name(**parts: str):
+    from pubdb.records import PersonName
+
+    return PersonName(**{"given": "Ian", "family": "Foster", **parts})
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param({}, None, id="nothing-long"),
+        pytest.param({"pages": "1" * 100, "doi": "d" * 250}, None, id="at-the-limits"),
+        pytest.param({"pages": "1" * 101}, "pages is 101 characters long (at most", id="pages"),
+        pytest.param({"key": "k" * 251}, "key is 251 characters long (at most 250)", id="key"),
+        pytest.param({"arxiv_id": "1" * 101}, "arxiv_id is 101 characters", id="arxiv"),
+        pytest.param(
+            {"authors": "given", "part": "g" * 251},
+            "a name's given part is 251 characters long (at most 250)",
+            id="author-given",
+        ),
+        pytest.param({"authors": "von", "part": "v" * 100}, None, id="author-von-at-limit"),
+        pytest.param(
+            {"editors": "jr", "part": "j" * 101},
+            "a name's jr part is 101 characters long (at most 100)",
+            id="editor-jr",
+        ),
+    ],
+)
+def test_overlong_value(change, reason):
+    from pubdb.importing import overlong_value
+    from pubdb.records import AuthorEntry, BibRecord
+
+    change = dict(change)
+    part = change.pop("part", "")
+    authors = (AuthorEntry(_name()),)
+    editors = (_name(),)
+    if "authors" in change:
+        authors = (AuthorEntry(_name()), AuthorEntry(_name(**{change.pop("authors"): part})))
+    if "editors" in change:
+        editors = (_name(**{change.pop("editors"): part}),)
+    record = BibRecord(
+        key=change.pop("key", "foster2020"),
+        entry_type="article",
+        authors=authors,
+        editors=editors,
+        **change,
+    )
+    found = overlong_value(record)
+    if reason is None:
+        assert found is None
+    else:
+        assert found is not None and found.startswith(reason) and found.endswith("not imported")

@@ -201,6 +201,42 @@ def test_help_lists_every_field(pubdb, flag: str):
     assert "--sort" in result.stdout and "--format" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "venue:SIGMOD", "year:2024"],
+        ["list", "--format", "keys", "owner:", "author:Tim Kraska"],
+        ["list", "learned", "-tag:survey", "--sort", "venue"],
+        ["list", "--format", "json", "key:liu2018mln"],
+        ["show", "KraskaBCDP18"],
+    ],
+    ids=["table", "keys", "title-words", "json", "show"],
+)
+def test_list_and_show_load_no_orm(library_path: Path, args: list[str]):
+    # `pubdb list` and `pubdb show` (a paper with one source) read through SQLAlchemy Core: the
+    # ORM, the mapped classes and Alembic stay unloaded (start-up time, issue 7). A fresh
+    # interpreter, as a user runs it.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pubdb.cli import main; sys.argv = ['pubdb', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "loaded = ('sqlalchemy.orm', 'pubdb.model', 'alembic')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(loaded)), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(library_path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    assert result.stdout.strip(), "the command printed nothing: nothing was checked"
+    assert result.stderr.strip() == "[]"
+
+
 def test_sort_choices_are_the_query_modules():
     from pubdb.query import SORTS as QUERY_SORTS
 
@@ -268,6 +304,27 @@ def test_show_unknown_key_is_one_line_exit_1(pubdb):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("Error: no paper with key 'nope2099'")
+
+
+BRIDGE = """@inproceedings{{{key},
+  author = {{Zhengchun Liu and Ian Foster}},
+  title = {{Bridge Data Center {{AI}} Systems with Edge Computing}},
+  booktitle = {{XLOOP Workshop at SC21}},
+  year = {{2021}},
+  pages = {{{pages}}},
+  doi = {{10.1109/XLOOP54565.2021.00007}}
+}}
+"""
+
+
+def test_show_lists_where_merged_sources_disagree(run_cli, tmp_path: Path):
+    (tmp_path / "a.bib").write_text(BRIDGE.format(key="liu2021bridge", pages="10--18"))
+    (tmp_path / "b.bib").write_text(BRIDGE.format(key="scholar2021", pages="11--19"))
+    assert run_cli("import", str(tmp_path / "a.bib")).exit_code == 0
+    assert "conflicts" not in run_cli("show", "liu2021bridge").stdout  # one source
+    assert run_cli("import", str(tmp_path / "b.bib")).exit_code == 0
+    lines = run_cli("show", "scholar2021").stdout.splitlines()
+    assert lines[-1] == "conflicts    pages: kept '10--18'; scholar2021 says '11--19'"
 
 
 # ------------------------------------------------------------------------------------------

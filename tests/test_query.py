@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from pubdb.errors import QueryError
 from pubdb.model import Paper
-from pubdb.papers import owner_ids, people_named, search
+from pubdb.papers import owner_ids, paper_rows, people_named, search, search_rows
 from pubdb.query import (
     FIELDS,
     FTS_TABLE,
@@ -400,6 +400,46 @@ def test_sort_orders(library: Store):
     by_venue = _sorted_keys(library, "venue", ["venue:SC+"])
     assert by_venue == ["wu2020lowdose", "patel2020job", "liu2021bridge"]  # AI4S, SC, XLOOP
     assert _sorted_keys(library, "venue")[-2:] == ["liu2020tomogan", "obrien2017tables"]
+
+
+ROW_QUERIES = [
+    [],
+    ["venue:SIGMOD", "year:2024"],
+    ["venue:SC+"],
+    ["owner:first"],
+    ["author:Tim Kraska"],
+    ["learned", "-tag:survey"],
+    ["-venue:"],
+]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("terms", ROW_QUERIES, ids=_id)
+def test_search_rows_are_the_rows_of_the_search(library: Store, terms: list[str], sort: str):
+    # `list` reads its table in one query (search_rows) on a Core connection; it must give
+    # exactly the rows of the search, in its order, owner marks included, as on a Session.
+    with library.connect() as conn:
+        rows = search_rows(conn, terms, sort=sort)
+        limited = search_rows(conn, terms, sort=sort, limit=2)
+        on_connection = search(conn, terms, sort=sort)
+    with library.transaction(write=False) as session:
+        found = search(session, terms, sort=sort)
+        expected = paper_rows(session, [paper_id for paper_id, _ in found])
+        assert search_rows(session, terms, sort=sort) == expected
+    assert on_connection == found
+    assert rows == expected and limited == expected[:2]
+    assert found, "nothing was compared"
+
+
+def test_owner_marks_in_rows(library: Store):
+    with library.connect() as conn:
+        owners = owner_ids(conn)
+        rows = search_rows(conn, [])
+    marked = {(row.key, cell.name) for row in rows for cell in row.authors if cell.owner}
+    assert {name for _, name in marked} == {"Zhengchun Liu"}
+    assert len(marked) == len(OWNER) and owners
+    with library.transaction(write=False) as session:
+        assert owner_ids(session) == owners
 
 
 def test_limit(library: Store):

@@ -3,24 +3,46 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
 
+import pubdb.store as store_module
 from pubdb.errors import DatabaseError
-from pubdb.model import Base, Paper
+from pubdb.model import Base, Paper, Tag
 from pubdb.query import FTS_TABLE
 from pubdb.store import (
+    BULK_WRITE_CACHE_KIB,
     SCHEMA_HEAD,
+    BulkInsert,
+    BulkStatement,
+    DriverQuery,
     backup_sqlite,
+    bulk_update,
+    bulk_write_cache,
     current_revision,
     database_url,
     head_revision,
+    insert_row,
     make_engine,
     open_store,
+    reserve_ids,
     upgrade,
 )
 
@@ -70,6 +92,21 @@ def test_transaction_rolls_back_everything_on_error(store):
         raise RuntimeError("boom")
     with store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Paper)) == 0
+
+
+def test_core_connection_is_one_transaction(store):
+    # Store.connect: what `pubdb list` reads through (no ORM); same commit/rollback rules.
+    papers = Paper.__table__
+    row = {"key": "a1", "key_folded": "a1", "entry_type": "article"}
+    with pytest.raises(RuntimeError), store.connect(write=True) as conn:
+        conn.execute(papers.insert(), row)
+        raise RuntimeError("boom")
+    with store.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(papers)) == 0
+    with store.connect(write=True) as conn:
+        conn.execute(papers.insert(), row)
+    with store.connect() as conn:
+        assert conn.scalar(select(papers.c.key)) == "a1"
 
 
 def test_sqlite_pragmas(store):
@@ -131,3 +168,169 @@ def test_backup_leaves_no_partial_file(store):
     copy = backup_sqlite(store.engine)
     assert copy is not None
     assert not list(copy.parent.glob("*.part"))
+
+
+# -- bulk writes straight through the driver (import's BatchWriter) --------------------------
+
+BULK_PAPER = {
+    "entry_type": "inproceedings",
+    "title": "Gürsoy’s {TomoPy}: a framework",
+    "title_bibtex": "Gürsoy’s {TomoPy}: a framework",
+    "title_key": "gursoys tomopy a framework",
+    "year": 2014,
+    "month": None,
+    "venue_text": "J. Synchrotron Rad.",
+    "volume": "21",
+    "number": "",
+    "pages": "1188--1193",
+    "doi": None,
+    "arxiv_id": "1405.4386",
+    "authors_truncated": True,
+    "fields": {"abbr": "JSR", "note": "ünïcode", "nested": ["a", 1, None]},
+}
+
+
+@pytest.mark.backends
+def test_bulk_insert_stores_what_sqlalchemy_stores(store):
+    # The driver gets the values itself (JSON serialised, booleans, NULLs, the timestamps the
+    # columns' defaults give): a paper written either way reads back the same.
+    names = ("key", "key_folded", *BULK_PAPER)
+    with store.transaction() as session:
+        insert_row(session, Paper, {"key": "core", "key_folded": "core", **BULK_PAPER})
+        BulkInsert(Paper.__table__, names).run(
+            session.connection(), [("bulk", "bulk", *BULK_PAPER.values())]
+        )
+    with store.transaction() as session:
+        papers = {paper.key: paper for paper in session.scalars(select(Paper))}
+    for name in BULK_PAPER:
+        assert getattr(papers["bulk"], name) == getattr(papers["core"], name), name
+    for stamp in ("created_at", "updated_at"):
+        core, bulk = getattr(papers["core"], stamp), getattr(papers["bulk"], stamp)
+        assert isinstance(bulk, datetime) and bulk.tzinfo == core.tzinfo
+        assert abs(bulk.replace(tzinfo=None) - core.replace(tzinfo=None)) < timedelta(minutes=5)
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize(
+    ("rows", "per_statement"),
+    [
+        pytest.param(7, 3, id="two-statements-and-a-rest"),
+        pytest.param(6, 3, id="whole-statements"),
+        pytest.param(2, 1000, id="fewer-rows-than-one-statement"),
+        pytest.param(5, 1, id="one-row-per-statement"),
+    ],
+)
+def test_bulk_insert_returns_each_rows_id(store, rows, per_statement):
+    names = [f"tag{number}" for number in range(rows)]
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with store.transaction() as session:
+        inserts = BulkInsert(Tag.__table__, ("name", "title"), rows_per_statement=per_statement)
+        ids = inserts.run_returning_ids(session.connection(), [(n, "") for n in names])
+        after = insert_row(session, Tag, {"name": "after", "title": ""})
+    with store.transaction() as session:
+        stored = dict(session.execute(select(Tag.id, Tag.name)).all())
+    assert [stored[tag_id] for tag_id in ids] == names
+    assert ids == sorted(ids) and after > ids[-1]
+    if store.engine.dialect.name == "sqlite":
+        # Rows go in multi-row VALUES statements, rows_per_statement at most per statement.
+        widest = max(sql.count("), (") + 1 for sql in statements if "INSERT INTO tags" in sql)
+        assert widest == min(rows, per_statement)
+
+
+def test_bulk_insert_uses_few_distinct_statements(store):
+    # SQLite keeps every distinct statement prepared (a multi-row one is large): the rows that
+    # do not fill a whole statement go in groups of powers of two, not one statement each.
+    statements: set[str] = set()
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.add(a[2]))
+    inserts = BulkInsert(Tag.__table__, ("name", "title"), rows_per_statement=16)
+    with store.transaction() as session:
+        for count in range(1, 40):
+            inserts.run(session.connection(), [(f"t{count}-{n}", "") for n in range(count)])
+        assert session.scalar(select(func.count()).select_from(Tag)) == sum(range(1, 40))
+    widths = {sql.count("), (") + 1 for sql in statements if sql.startswith("INSERT INTO tags")}
+    assert widths == {16, 8, 4, 2, 1}
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize("unique", [None, "name"], ids=["by-order", "by-unique-column"])
+def test_bulk_insert_without_reserved_ids_uses_returning(store, monkeypatch, unique):
+    # Where a database gives no safe way to reserve ids, RETURNING (the portable path).
+    monkeypatch.setattr(store_module, "reserve_ids", lambda *args: None)
+    names = ["b", "a", "c"]
+    with store.transaction() as session:
+        inserts = BulkInsert(Tag.__table__, ("name", "title"), rows_per_statement=2)
+        ids = inserts.run_returning_ids(
+            session.connection(), [(n, "") for n in names], unique=unique
+        )
+        stored = dict(session.execute(select(Tag.id, Tag.name)).all())
+    assert [stored[tag_id] for tag_id in ids] == names
+
+
+@pytest.mark.backends
+def test_reserved_ids_are_never_handed_out_again(store):
+    with store.transaction() as session:
+        conn = session.connection()
+        first = insert_row(session, Tag, {"name": "first", "title": ""})
+        reserved = reserve_ids(conn, Tag.__table__, 3)
+        assert reserved is not None and len(reserved) == 3
+        assert reserved == sorted(set(reserved)) and reserved[0] > first
+        BulkInsert(Tag.__table__, ("id", "name", "title")).run(
+            conn, [(tag_id, f"t{tag_id}", "") for tag_id in reserved]
+        )
+        assert insert_row(session, Tag, {"name": "next", "title": ""}) > reserved[-1]
+
+
+@pytest.mark.backends
+def test_bulk_update_sets_columns_and_the_update_stamp(store):
+    with store.transaction() as session:
+        ids = [
+            insert_row(session, Paper, {"key": k, "key_folded": k, "entry_type": "misc"})
+            for k in ("a", "b", "c")
+        ]
+        created = dict(session.execute(select(Paper.id, Paper.updated_at)).all())
+        update = bulk_update(Paper.__table__, ("title", "fields"))
+        update.run(session.connection(), [(ids[0], "A", {"x": 1}), (ids[2], "C", {})])
+    with store.transaction() as session:
+        rows = {row.id: row for row in session.execute(select(Paper)).scalars()}
+    assert [(rows[i].title, rows[i].fields) for i in ids] == [("A", {"x": 1}), ("", {}), ("C", {})]
+    assert rows[ids[0]].updated_at >= created[ids[0]]
+    assert rows[ids[1]].updated_at == created[ids[1]]
+
+
+def test_bulk_statement_refuses_defaults_it_would_compute_per_row():
+    # A column default SQLAlchemy evaluates per row (here created_at) must be given instead.
+    from sqlalchemy import insert
+    from sqlalchemy.dialects import sqlite
+
+    statement = BulkStatement(insert(Paper.__table__).values(key=bindparam("k")), ["k"])
+    with pytest.raises(ValueError, match="defaults"):
+        statement._for(sqlite.dialect())
+
+
+def test_bulk_write_cache_is_raised_then_restored(store):
+    with store.engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        with bulk_write_cache(conn):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -BULK_WRITE_CACHE_KIB
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+@pytest.mark.backends
+def test_driver_query_reads_what_sqlalchemy_reads(store):
+    papers = Paper.__table__
+    query = select(papers.c.key, *(papers.c[name] for name in BULK_PAPER), papers.c.created_at)
+    with store.transaction() as session:
+        insert_row(session, Paper, {"key": "k", "key_folded": "k", **BULK_PAPER})
+        conn = session.connection()
+        expected = [tuple(row) for row in conn.execute(query)]
+        by_id = DriverQuery(query.where(papers.c.key == bindparam("key")))
+        assert by_id.rows(conn, {"key": "k"}) == expected
+        assert by_id.rows(conn, {"key": "nothing"}) == []
+
+
+@pytest.mark.backends
+def test_driver_query_raises_sqlalchemys_errors(store):
+    missing = Table("not_there", MetaData(), Column("id", Integer))
+    with pytest.raises(DBAPIError), store.transaction() as session:
+        DriverQuery(select(missing.c.id)).rows(session.connection(), {})

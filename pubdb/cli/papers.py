@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import operator
 import os
 import re
 import shutil
@@ -78,24 +80,25 @@ def list_papers(
     ctx: click.Context, query: tuple[str, ...], sort: str, limit: int | None, fmt: str
 ) -> None:
     check_query_terms(ctx, query)
-    from pubdb.papers import paper_records, paper_rows, search
+    from pubdb.papers import paper_records, search, search_rows
 
     app = ctx.find_object(AppContext)
     assert app is not None
-    with app.store().transaction(write=False) as session:
-        found = search(session, query, sort=sort, limit=limit)
+    # A Core connection: the table and keys never load the ORM (start-up time).
+    with app.store().connect() as conn:
+        if fmt == "table":
+            rows = search_rows(conn, query, sort=sort, limit=limit)
+            if rows:
+                click.echo("\n".join(format_table(terminal_safe(rows), table_width())))
+            return
+        found = search(conn, query, sort=sort, limit=limit)
         if not found:
             return
         if fmt == "keys":
             click.echo(terminal_safe("\n".join(key for _, key in found)))
             return
-        ids = [paper_id for paper_id, _ in found]
-        if fmt == "json":
-            records = paper_records(session, ids)
-            click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-            return
-        rows = paper_rows(session, ids)
-    click.echo("\n".join(format_table(terminal_safe(rows), table_width())))
+        records = paper_records(conn, [paper_id for paper_id, _ in found])
+    click.echo(json.dumps(records, ensure_ascii=False, indent=2))
 
 
 # ------------------------------------------------------------------------------------------
@@ -259,17 +262,27 @@ def show(app: AppContext, key: str) -> None:
 
     KEY is the paper's cite key or any key it had before (case does not matter).
     """
-    from pubdb.cli.dedup import conflict_lines
-    from pubdb.dedup_service import paper_conflicts
-    from pubdb.papers import find_paper, paper_details
+    from pubdb.papers import find_paper_id, paper_details
 
-    with app.store().transaction(write=False) as session:
-        paper = find_paper(session, key)
-        details = terminal_safe(paper_details(session, paper))
-        # Where the merged sources disagree: the kept value and what each other source says.
-        conflicts = terminal_safe(paper_conflicts(session, paper.id))
+    # A Core connection: the ORM loads only for a paper merged from several sources.
+    with app.store().connect() as conn:
+        paper_id = find_paper_id(conn, key)
+        details = terminal_safe(paper_details(conn, paper_id))
+        conflicts: list[Any] = []
+        if len(details["sources"]) > 1:  # a single source disagrees with nothing
+            from sqlalchemy.orm import Session
+
+            from pubdb.dedup_service import paper_conflicts
+
+            # Where the merged sources disagree: the kept value and what each other one says.
+            with Session(bind=conn) as session:  # in the connection's transaction
+                conflicts = terminal_safe(paper_conflicts(session, paper_id))
     width = shutil.get_terminal_size(fallback=(100, 24)).columns
-    lines = format_details(details, width) + conflict_lines(conflicts, LABEL)
+    lines = format_details(details, width)
+    if conflicts:
+        from pubdb.cli.dedup import conflict_lines
+
+        lines += conflict_lines(conflicts, LABEL)
     click.echo("\n".join(lines))
 
 
@@ -279,19 +292,40 @@ LABEL = 13
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
 def terminal_safe(data: Any) -> Any:
     """``data`` (text, or rows, dicts and lists of it) with control characters from the .bib
-    written as ``\\xNN`` escapes; applied before we add our own styling escapes."""
+    written as ``\\xNN`` escapes; applied before we add our own styling escapes.
+
+    Whatever needs no escape comes back as the same object (a long list copies nothing).
+    """
     if isinstance(data, str):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", data)
+        return _CONTROL.sub(_escape, data) if _CONTROL.search(data) else data
+    if data is None or isinstance(data, int | float):
+        return data
     if isinstance(data, dict):
-        return {key: terminal_safe(value) for key, value in data.items()}
+        values = {key: terminal_safe(value) for key, value in data.items()}
+        return data if all(values[key] is data[key] for key in data) else values
     if isinstance(data, list | tuple):
-        return type(data)(terminal_safe(value) for value in data)
+        items = [terminal_safe(value) for value in data]
+        return data if all(map(operator.is_, items, data)) else type(data)(items)
     if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        changes = {f.name: terminal_safe(getattr(data, f.name)) for f in dataclasses.fields(data)}
-        return dataclasses.replace(data, **changes)
+        changes = {}
+        for name in _field_names(type(data)):
+            value = getattr(data, name)
+            safe = terminal_safe(value)
+            if safe is not value:
+                changes[name] = safe
+        return dataclasses.replace(data, **changes) if changes else data
     return data
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 _PLAIN_FIELDS = (
