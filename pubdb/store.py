@@ -593,16 +593,26 @@ def _default_value(column: Column[Any], default: Any) -> Callable[[], Any]:
     raise ValueError(f"{column}: a SQL default cannot be a bulk statement's constant")
 
 
+def _bound_values(
+    table: Table, columns: Sequence[str], default_kind: str
+) -> tuple[list[str], dict[str, Callable[[], Any]], dict[str, Any]]:
+    """Parameter names for ``columns``, the per-run constants for the table's other columns
+    that have a Python-side ``default_kind`` ("default" or "onupdate"), and the ``values()``
+    mapping binding both."""
+    names = [f"p_{name}" for name in columns]
+    constants = {
+        f"p_{column.name}": _default_value(column, getattr(column, default_kind))
+        for column in table.columns
+        if column.name not in columns and getattr(column, default_kind) is not None
+    }
+    values = {name[2:]: bindparam(name) for name in (*names, *constants)}
+    return names, constants, values
+
+
 def bulk_insert(table: Table, columns: Sequence[str]) -> BulkStatement:
     """INSERT of ``columns`` (row values in this order); the table's other columns with a
     Python-side default (timestamps, ...) get it, evaluated once per run."""
-    names = [f"p_{name}" for name in columns]
-    constants = {
-        f"p_{column.name}": _default_value(column, column.default)
-        for column in table.columns
-        if column.name not in columns and column.default is not None
-    }
-    values = {name[2:]: bindparam(name) for name in (*names, *constants)}
+    names, constants, values = _bound_values(table, columns, "default")
     # inline: no implicit RETURNING of the new id (PostgreSQL adds one to a plain insert).
     return BulkStatement(insert(table).values(values).inline(), names, constants)
 
@@ -611,13 +621,7 @@ def bulk_update(table: Table, columns: Sequence[str], *, key: str = "id") -> Bul
     """UPDATE ``columns`` of the row whose ``key`` column has the row's first value (the rest
     are the new values of ``columns`` in order); columns with an ``onupdate`` (``updated_at``)
     get it, evaluated once per run."""
-    names = [f"p_{name}" for name in columns]
-    constants = {
-        f"p_{column.name}": _default_value(column, column.onupdate)
-        for column in table.columns
-        if column.name not in columns and column.onupdate is not None
-    }
-    values = {name[2:]: bindparam(name) for name in (*names, *constants)}
+    names, constants, values = _bound_values(table, columns, "onupdate")
     statement = update(table).where(table.c[key] == bindparam("k_key")).values(values)
     return BulkStatement(statement, ["k_key", *names], constants)
 
