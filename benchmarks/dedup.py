@@ -32,16 +32,31 @@ dashes) is imported apart (``--on-duplicate keep``) into a temporary SQLite data
 ``merge_sure`` (``--merge``, rolled back) are timed. Its reference count of duplicates is the
 number of papers sharing a title key with an earlier one (synth only changes case, spacing
 and braces of a duplicate's title).
+
+``--bib FILE...`` measures the dedup side of importing each .bib file (read first, not timed),
+in CPU seconds with the collector off (as during an import): building every record's item in
+the main process (``item_from_record``) versus in the reader's worker processes
+(``incoming_item``) with the main process doing only ``item_with_venue``; the items' share of
+pickling chunks of 1000 records with their items (``dumps`` runs in a worker, ``loads`` in the
+main process), against pickling the records alone; the memory of the items built in place
+versus unpickled with their records (tracemalloc, which at 100k also counts caches of
+``textnorm`` refilled while building; and the bytes of the items and of the values only they
+hold); and the replay of ``best_match`` + ``add`` for every item from an empty index. The venue
+registry is stood in for by one short name per distinct venue text, and a kind from the entry
+type.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import pickle
 import random
 import sys
 import time
 import tracemalloc
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -49,7 +64,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pubdb.dedup import DedupIndex, DedupItem, choose_survivor, cluster
+from pubdb.dedup import DedupIndex, DedupItem, _item_values, choose_survivor, cluster
 from pubdb.names import name_match_key
 from pubdb.records import PersonName
 from pubdb.textnorm import fold, title_key
@@ -517,6 +532,148 @@ def database_path(n: int, seed: int) -> dict:
     }
 
 
+def _registry_stand_in(records) -> list[tuple[str, str]]:
+    """A (short name, kind) per record, as the venue registry would answer it."""
+    shorts: dict[str, str] = {}
+    kinds = {"article": "journal", "inproceedings": "conference", "misc": "other"}
+    return [
+        (
+            shorts.setdefault(rec.venue_text, f"V{len(shorts)}") if rec.venue_text else "",
+            kinds.get(rec.entry_type.lower(), ""),
+        )
+        for rec in records
+    ]
+
+
+def bib_file(path: str, chunk: int = 1000) -> dict:
+    """The dedup side of importing ``path`` (see the module docstring, ``--bib``)."""
+    from pubdb.dedup import INCOMING, incoming_item, item_from_record, item_with_venue
+    from pubdb.importers import read_bibtex
+
+    records = read_bibtex(path).records
+    venues = _registry_stand_in(records)
+    chunks = [slice(i, i + chunk) for i in range(0, len(records), chunk)]
+    protocol = pickle.HIGHEST_PROTOCOL
+    cpu = time.process_time
+    out: dict = {"records": len(records)}
+    gc.collect()
+    gc.disable()
+    try:
+        c0 = cpu()
+        built = [
+            item_from_record(INCOMING, rec, s, k)
+            for rec, (s, k) in zip(records, venues, strict=True)
+        ]
+        c1 = cpu()
+        incoming = [incoming_item(rec) for rec in records]
+        c2 = cpu()
+        pairs = [pickle.dumps((records[c], incoming[c]), protocol) for c in chunks]
+        c3 = cpu()
+        alone = [pickle.dumps(records[c], protocol) for c in chunks]
+        c4 = cpu()
+        loaded = [pickle.loads(blob) for blob in pairs]
+        c5 = cpu()
+        for blob in alone:
+            pickle.loads(blob)
+        c6 = cpu()
+        for (rec, item), (s, k) in zip(_chunk_pairs(loaded), venues, strict=True):
+            item_with_venue(item, rec, s, k)
+        c7 = cpu()
+        out.update(
+            main=c1 - c0,
+            worker=c2 - c1,
+            dumps=(c3 - c2) - (c4 - c3),
+            loads=(c5 - c4) - (c6 - c5),
+            with_venue=c7 - c6,
+            pickled_mb=(sum(map(len, pairs)) - sum(map(len, alone))) / 1e6,
+        )
+        del built, incoming, loaded
+        gc.collect()
+        tracemalloc.start()
+        built = [
+            item_from_record(INCOMING, rec, s, k)
+            for rec, (s, k) in zip(records, venues, strict=True)
+        ]
+        in_place = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        owned_in_place = _owned_bytes(zip(records, built, strict=True))
+        del built
+        tracemalloc.start()
+        loaded = [pickle.loads(blob) for blob in alone]
+        records_only = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del loaded
+        tracemalloc.start()
+        loaded = [pickle.loads(blob) for blob in pairs]
+        for (rec, item), (s, k) in zip(_chunk_pairs(loaded), venues, strict=True):
+            item_with_venue(item, rec, s, k)
+        with_items = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        owned_unpickled = _owned_bytes(_chunk_pairs(loaded))
+        del loaded
+        out.update(
+            in_place_mb=in_place / 1e6,
+            unpickled_mb=(with_items - records_only) / 1e6,
+            owned_in_place_mb=owned_in_place / 1e6,
+            owned_unpickled_mb=owned_unpickled / 1e6,
+        )
+        items = [
+            item_from_record(INCOMING, rec, s, k)
+            for rec, (s, k) in zip(records, venues, strict=True)
+        ]
+        c8 = cpu()
+        _replay(items)
+        out["replay"] = cpu() - c8
+    finally:
+        gc.enable()
+    return out
+
+
+def _owned_bytes(pairs: Iterable[tuple]) -> int:
+    """``sys.getsizeof`` of the items and of the values they hold that no record holds (the
+    title a record and its item share counts with the record), each object once: what the
+    items add, untouched by caches that tracemalloc sees refilled at 100k."""
+    pairs = list(pairs)
+    seen = {id(value) for rec, _ in pairs for value in vars(rec).values()}
+    total = 0
+    for _, item in pairs:
+        total += sys.getsizeof(item)
+        for value in _item_values(item):
+            parts = (value, *value) if isinstance(value, tuple) else (value,)
+            for part in parts:
+                if id(part) not in seen:
+                    seen.add(id(part))
+                    total += sys.getsizeof(part)
+    return total
+
+
+def _chunk_pairs(chunks: list[tuple[list, list]]) -> Iterator[tuple]:
+    for records, items in chunks:
+        yield from zip(records, items, strict=True)
+
+
+def _replay(items: list[DedupItem]) -> int:
+    """What an import does with each incoming item: look it up, then add it under a new id
+    (on a 'same' match: replace the match by the survivor, re-ided)."""
+    from pubdb.dedup import INCOMING
+
+    index = DedupIndex()
+    merged = 0
+    for ref, item in enumerate(items):
+        found = index.best_match(item)
+        if found and found[1].verdict == "same":
+            index.discard(found[0].id)
+            survivor = choose_survivor(found[0], item)
+            if survivor.id == INCOMING:
+                object.__setattr__(survivor, "id", found[0].id)
+            index.add(survivor)
+            merged += 1
+        else:
+            object.__setattr__(item, "id", ref)
+            index.add(item)
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -525,7 +682,25 @@ def main() -> None:
     parser.add_argument(
         "--db", type=int, nargs="*", default=[], metavar="N", help="database path sizes"
     )
+    parser.add_argument(
+        "--bib", nargs="*", default=[], metavar="FILE", help="import-side item costs per file"
+    )
     args = parser.parse_args()
+    if args.bib:
+        print("| file | records | item_from_record cpu s (main) | incoming_item cpu s (workers) "
+              "| pickle dumps / loads cpu s | pickled MB | item_with_venue cpu s (main) | "
+              "items MB built / unpickled (tracemalloc) | items MB built / unpickled (owned) "
+              "| best_match+add replay cpu s |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for path in args.bib:
+            r = bib_file(path)
+            print(f"| {Path(path).name} | {r['records']} | {r['main']:.2f} | {r['worker']:.2f} | "
+                  f"{r['dumps']:.2f} / {r['loads']:.2f} | {r['pickled_mb']:.1f} | "
+                  f"{r['with_venue']:.2f} | {r['in_place_mb']:.1f} / {r['unpickled_mb']:.1f} | "
+                  f"{r['owned_in_place_mb']:.1f} / {r['owned_unpickled_mb']:.1f} | "
+                  f"{r['replay']:.2f} |")  # fmt: skip
+        if not args.sizes and not args.db:
+            return
 
     rows = []
     for n in args.sizes:

@@ -1,9 +1,11 @@
 """Duplicate detection: candidate blocking, pair scoring with reasons, and guarded clustering.
 
 Pure core (no database, no click). The caller turns records into :class:`DedupItem` with
-:func:`item_from_record`, then either scores one pair (:func:`score_pair`, used by import) or
-clusters a whole set (:func:`cluster`, used by ``pubdb dedup``). Every decision carries its
-verdict (``same`` / ``possible`` / ``different``), a 0-100 score and human-readable reasons.
+:func:`item_from_record` (an import: :func:`incoming_item` in the reader's worker processes,
+completed by :func:`item_with_venue` once the venue is resolved), then either looks up the
+best match of one record (:class:`DedupIndex`, used by import) or clusters a whole set
+(:func:`cluster`, used by ``pubdb dedup``). Every decision carries its verdict (``same`` /
+``possible`` / ``different``), a 0-100 score and human-readable reasons.
 
 Cost grows about linearly: :func:`find_candidates` never compares all pairs; it only pairs
 records that share a DOI, an arXiv id or a normalised title, or that sit near each other when
@@ -12,12 +14,12 @@ the distinct title keys are sorted (plain, reversed and word-sorted), within a y
 
 from __future__ import annotations
 
-import bisect
 import functools
 import operator
 import re
 import sys
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -235,16 +237,25 @@ def title_numbers(title: str) -> tuple[str, ...]:
     return tuple(sorted(value for value, _ in _scan_numbers(title)))
 
 
+# notice_kind's two rules as one search each: the first whole word (split at whitespace, as
+# str.split does) that is a notice word; else the first prefix (in _NOTICE_PREFIXES order)
+# the key is, or starts with followed by a space.
+_NOTICE_WORD_RE = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _NOTICE_WORDS)) + r")(?!\S)")
+_NOTICE_PREFIX_RE = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix, _ in _NOTICE_PREFIXES) + r")(?: |\Z)"
+)
+_NOTICE_BY_PREFIX = dict(_NOTICE_PREFIXES)
+
+
 def notice_kind(key: str) -> str:
-    """``paper``, or ``erratum``/``retraction``/``comment`` for notices about another paper."""
-    words = key.split()
-    for word in words:
-        if word in _NOTICE_WORDS:
-            return _NOTICE_WORDS[word]
-    for prefix, kind in _NOTICE_PREFIXES:
-        if key == prefix or key.startswith(prefix + " "):
-            return kind
-    return "paper"
+    """``paper``, or ``erratum``/``retraction``/``comment`` for notices about another paper:
+    the title has a word such as *erratum* or *retracted*, or starts with words such as
+    *correction* or *reply to*."""
+    word = _NOTICE_WORD_RE.search(key)
+    if word is not None:
+        return _NOTICE_WORDS[word.group()]
+    prefix = _NOTICE_PREFIX_RE.match(key)
+    return "paper" if prefix is None else _NOTICE_BY_PREFIX[prefix.group(1)]
 
 
 def is_generic_title(key: str) -> bool:
@@ -335,12 +346,19 @@ class DedupItem:
         set_(self, "generic", is_generic_title(self.title_key))
 
     def __copy__(self) -> DedupItem:
-        """A slot-by-slot copy, cached values included (the importer re-ids an item with
-        ``copy.copy``; the generic path through ``__getstate__`` is three times slower)."""
+        """A slot-by-slot copy, cached values included (the generic path through
+        ``__getstate__`` is three times slower)."""
         twin = object.__new__(DedupItem)
-        for name, value in zip(_ITEM_SLOTS, _item_values(self), strict=True):
-            object.__setattr__(twin, name, value)
+        for setter, value in zip(_SLOT_SETTERS, _item_values(self), strict=True):
+            setter(twin, value)
         return twin
+
+    def __reduce__(self) -> tuple[Callable[[tuple], DedupItem], tuple[tuple]]:
+        """Pickled as one tuple of every slot's value, derived and cached ones included, and
+        rebuilt by :func:`_unpickle_item` without recomputing anything: the reader's worker
+        processes send items ~1000 to a chunk (the generic path through ``__getstate__``
+        costs about twice as much)."""
+        return _unpickle_item, (_item_values(self),)
 
     @property
     def is_preprint(self) -> bool:
@@ -377,6 +395,48 @@ class DedupItem:
 
 _ITEM_SLOTS: tuple[str, ...] = DedupItem.__slots__
 _item_values = operator.attrgetter(*_ITEM_SLOTS)
+# The slots' own setters: they bypass the frozen class's __setattr__ (as object.__setattr__
+# does), a little faster.
+_SLOT_SETTERS: tuple[Callable[[DedupItem, object], None], ...] = tuple(
+    DedupItem.__dict__[name].__set__ for name in _ITEM_SLOTS
+)
+# One int object per year for unpickled items (an int per item otherwise, 28 bytes each).
+_YEARS: dict[int, int] = {}
+_set_venue, _set_venue_kind, _set_key, _set_title, _set_pages = (
+    DedupItem.__dict__[name].__set__ for name in ("venue", "venue_kind", "key", "title", "pages")
+)
+
+
+class _Unfrozen:
+    """DedupItem's slots without its frozen guard: :func:`_unpickle_item` fills one with plain
+    attribute stores, then makes it a DedupItem (the same layout, so Python allows it) by
+    setting ``__class__``: four times faster than a frozen-proof setter call per slot."""
+
+    __slots__ = _ITEM_SLOTS
+
+
+def _unpickle_item(values: tuple) -> DedupItem:
+    """The item ``DedupItem.__reduce__`` pickled, its repeated strings (entry type, venue,
+    kind, volume, number, author keys) interned again, as :func:`build_item` interns them,
+    and one int object per year: a chunk pickled in a worker process brings its own copies,
+    which 100k items would keep apart."""
+    item = object.__new__(_Unfrozen)
+    (
+        item.id, item.key, item.title_key, item.title, year, item.doi, item.arxiv_id,
+        entry_type, venue, venue_kind, author_keys, item.authors_truncated, item.pages,
+        volume, number, item.doi_text, item.publisher_doi, item.arxiv, item.nospace_key,
+        item.generic, item._numbers, item._notice,
+    ) = values  # fmt: skip
+    intern = sys.intern
+    item.year = year if year is None else _YEARS.setdefault(year, year)
+    item.entry_type = intern(entry_type)
+    item.venue = intern(venue)
+    item.venue_kind = intern(venue_kind)
+    item.author_keys = tuple(map(intern, author_keys))
+    item.volume = intern(volume)
+    item.number = intern(number)
+    item.__class__ = DedupItem  # type: ignore[assignment]
+    return item  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -492,6 +552,53 @@ def item_from_record(
         number=rec.number,
         doi_field=rec.fields.get("doi", ""),
     )
+
+
+# The id of an incoming record's item until the import gives it a paper's.
+INCOMING = "incoming"
+
+
+def incoming_item(rec: BibRecord) -> DedupItem:
+    """``item_from_record(INCOMING, rec)``: everything the dedup view takes from the record
+    alone, before its venue is resolved (the venue hint or text stands in for the venue, the
+    kind is guessed). Cheap to pickle: the reader's worker processes build it next to the
+    record, and the main process completes it with :func:`item_with_venue`."""
+    return item_from_record(INCOMING, rec)
+
+
+def item_with_venue(
+    item: DedupItem, rec: BibRecord, venue_short: str = "", venue_kind: str = ""
+) -> DedupItem:
+    """``item`` (built from ``rec`` by :func:`incoming_item` or :func:`item_from_record`)
+    updated in place to equal ``item_from_record(item.id, rec, venue_short, venue_kind)`` in
+    every slot, and returned.
+
+    Only what the venue registry decides is recomputed: the venue (``venue_short``, else the
+    record's hint or text, folded), the kind (``venue_kind``, else guessed from the record as
+    :func:`build_item` does), and the key, taken from ``rec`` again (the reader may generate
+    it after the item was built); the title and pages become the record's own string
+    objects. Everything else must still be what ``rec`` gives (a record changed otherwise
+    after its item was built, say by crossref inheritance, needs a new item). ``item`` must
+    not be in a :class:`DedupIndex` (its blocks would go stale); a fresh incoming item never
+    is. About half a microsecond.
+    """
+    venue = venue_short or rec.venue_hint or rec.venue_text
+    venue = _folded_venue(venue) if venue else ""
+    if not venue_kind or venue_kind == "other":
+        venue_kind = _infer_venue_kind(rec.venue_text, rec.entry_type, item.arxiv_id, item.doi)
+    venue_kind = sys.intern(venue_kind)
+    if venue is not item.venue:
+        _set_venue(item, venue)
+    if venue_kind is not item.venue_kind:
+        _set_venue_kind(item, venue_kind)
+    # The record's own strings (one copy in memory when the item was pickled apart from it).
+    if rec.key is not item.key:
+        _set_key(item, rec.key)
+    if rec.title is not item.title:
+        _set_title(item, rec.title)
+    if rec.pages is not item.pages:
+        _set_pages(item, rec.pages)
+    return item
 
 
 @dataclass(frozen=True)
@@ -659,9 +766,6 @@ def score_pair(a: DedupItem, b: DedupItem, threshold: float = SAME_SCORE) -> Dec
             else f"{a.notice} vs {b.notice}"
         )
 
-    ts = title_similarity(a, b)
-    numbers_differ = bool(a.title_key and b.title_key) and a.numbers != b.numbers
-
     # 2. Identifiers: the same DOI / arXiv id settles it unless the titles contradict it.
     same_id = ""
     if a.publisher_doi and a.publisher_doi == b.publisher_doi:
@@ -673,10 +777,11 @@ def score_pair(a: DedupItem, b: DedupItem, threshold: float = SAME_SCORE) -> Dec
     if same_id:
         reasons.append(same_id)
         if a.title_key and b.title_key:
+            ts = title_similarity(a, b)
             loose = max(ts, fuzz.token_set_ratio(a.title_key, b.title_key))
             if loose < DOI_TITLE_MIN:
                 limit("possible", f"{same_id} but titles differ ({_fmt(loose)}% similar)")
-            elif numbers_differ:
+            elif a.numbers != b.numbers:
                 limit("possible", f"{same_id} but {_numbers_reason(a, b)}")
             else:
                 reasons.append(f"titles {_fmt(ts)}% similar")
@@ -693,13 +798,14 @@ def score_pair(a: DedupItem, b: DedupItem, threshold: float = SAME_SCORE) -> Dec
     if a.arxiv and b.arxiv:
         return different(f"different arXiv ids {a.arxiv} vs {b.arxiv}")
 
-    # 3. Titles.
+    # 3. Titles (the title numbers, dearer, only for pairs that got this far).
     if not a.title_key or not b.title_key:
         return different("no title to compare")
+    ts = title_similarity(a, b)
     prefix = ts < TITLE_CANDIDATE_MIN and _is_prefix_title(a, b)
     if ts < TITLE_CANDIDATE_MIN and not prefix:
         return different(f"titles only {_fmt(ts)}% similar")
-    if numbers_differ:
+    if a.numbers != b.numbers:
         return different(_numbers_reason(a, b))
     reasons.append(f"titles {_fmt(ts)}% similar")
     score = ts
@@ -933,10 +1039,13 @@ _PRESELECT_CUTOFF = TITLE_CANDIDATE_MIN / 100 - 1e-6
 def _similar_titles(text: str, others: Sequence[str]) -> list[int]:
     """Positions in ``others`` whose ``fuzz.ratio`` with ``text`` is >= TITLE_CANDIDATE_MIN,
     best first (then in order): what ``process.extract`` with ``fuzz.ratio`` gives."""
-    hits = []
-    for other, _, pos in process.extract(
+    preselected = process.extract(
         text, others, scorer=Indel.normalized_similarity, score_cutoff=_PRESELECT_CUTOFF, limit=None
-    ):
+    )
+    if not preselected:  # nearly always
+        return []
+    hits = []
+    for other, _, pos in preselected:
         score = fuzz.ratio(text, other, score_cutoff=TITLE_CANDIDATE_MIN)
         if score:
             hits.append((-score, pos))
@@ -1013,7 +1122,11 @@ T = TypeVar("T")
 class _SortedList(Generic[T]):
     """Distinct values in sorted order, kept in chunks of at most ``2 * CHUNK``: adding or
     removing one moves part of a chunk, not half the list (``bisect.insort`` into one list
-    per sort order cost ~3 s over an import of 100k records, most of it moving memory)."""
+    per sort order cost ~3 s over an import of 100k records, most of it moving memory).
+
+    :meth:`window` also says where the probed value sorts (chunk and position), so that
+    :meth:`insert_at` can add it there without searching again while the list is unchanged.
+    """
 
     CHUNK = 256
 
@@ -1031,7 +1144,8 @@ class _SortedList(Generic[T]):
 
     def _chunk_of(self, value: T) -> int:
         """The chunk ``value`` sorts into: the first whose last value is not below it."""
-        return min(bisect.bisect_left(self._lasts, value), len(self._chunks) - 1)
+        at = bisect_left(self._lasts, value)
+        return at - 1 if at == len(self._lasts) else at
 
     def add(self, value: T) -> None:
         if not self._chunks:
@@ -1039,13 +1153,19 @@ class _SortedList(Generic[T]):
             self._lasts.append(value)
             return
         at = self._chunk_of(value)
+        self.insert_at(at, bisect_right(self._chunks[at], value), value)
+
+    def insert_at(self, at: int, pos: int, value: T) -> None:
+        """Insert ``value`` at position ``pos`` of chunk ``at``: where :meth:`add` would put
+        it (as :meth:`window` found it for this value, the list unchanged since)."""
         chunk = self._chunks[at]
-        bisect.insort(chunk, value)
-        self._lasts[at] = chunk[-1]
+        chunk.insert(pos, value)
         if len(chunk) > 2 * self.CHUNK:
             half = len(chunk) // 2
             self._chunks[at : at + 1] = [chunk[:half], chunk[half:]]
             self._lasts[at : at + 1] = [chunk[half - 1], chunk[-1]]
+        else:
+            self._lasts[at] = chunk[-1]
 
     def remove(self, value: T) -> None:
         """Remove ``value`` (no error if absent)."""
@@ -1053,7 +1173,7 @@ class _SortedList(Generic[T]):
             return
         at = self._chunk_of(value)
         chunk = self._chunks[at]
-        pos = bisect.bisect_left(chunk, value)
+        pos = bisect_left(chunk, value)
         if pos < len(chunk) and chunk[pos] == value:
             del chunk[pos]
             if chunk:
@@ -1065,25 +1185,145 @@ class _SortedList(Generic[T]):
         """The ``count`` values before the place where ``value`` sorts and the ``count`` from
         there on, as one list and where the second part starts: ``ordered[max(0, pos -
         count) : pos + count]`` of the whole sorted list and ``min(pos, count)``."""
+        values, split, _, _ = self.window(value, count)
+        return values, split
+
+    def window(self, value: T, count: int) -> tuple[list[T], int, int, int]:
+        """:meth:`around`, and the chunk and position where ``value`` sorts (before an equal
+        value; chunk -1 when the list is empty)."""
         chunks = self._chunks
         if not chunks:
-            return [], 0
-        at = self._chunk_of(value)
+            return [], 0, -1, 0
+        lasts = self._lasts
+        at = bisect_left(lasts, value)
+        if at == len(lasts):
+            at -= 1
         chunk = chunks[at]
-        pos = bisect.bisect_left(chunk, value)
+        pos = bisect_left(chunk, value)
         if count <= pos <= len(chunk) - count:  # within one chunk (nearly always)
-            return chunk[pos - count : pos + count], count
-        before = chunk[max(0, pos - count) : pos]
-        previous = at
-        while len(before) < count and previous > 0:
-            previous -= 1
-            before = chunks[previous][len(before) - count :] + before
-        after = chunk[pos : pos + count]
-        following = at
-        while len(after) < count and following + 1 < len(chunks):
-            following += 1
-            after += chunks[following][: count - len(after)]
-        return before + after, len(before)
+            return chunk[pos - count : pos + count], count, at, pos
+        values, split = _span(chunks, at, pos, count)
+        return values, split, at, pos
+
+
+class _SortedPairs:
+    """Distinct ``(text, key)`` pairs in sorted order, as :class:`_SortedList` keeps values,
+    but in two parallel chunked lists, one of texts and one of keys: a window's texts come
+    out as a list of strings (no tuples to take apart), and a search compares strings, not
+    tuples (the word-sorted order of ``DedupIndex``, where text = the words of key sorted).
+    """
+
+    CHUNK = _SortedList.CHUNK
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        ordered = sorted(pairs)
+        size = self.CHUNK
+        self._texts = [
+            [text for text, _ in ordered[i : i + size]] for i in range(0, len(ordered), size)
+        ]
+        self._keys = [
+            [key for _, key in ordered[i : i + size]] for i in range(0, len(ordered), size)
+        ]
+        self._lasts = [chunk[-1] for chunk in self._texts]
+
+    def __len__(self) -> int:
+        return sum(map(len, self._texts))
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for texts, keys in zip(self._texts, self._keys, strict=True):
+            yield from zip(texts, keys, strict=True)
+
+    def _place(self, text: str, key: str) -> tuple[int, int]:
+        """Chunk and position where ``(text, key)`` sorts (before an equal pair): the first
+        chunk whose last pair is not below it (else the last chunk); the chunks must not be
+        empty."""
+        lasts, keys = self._lasts, self._keys
+        at = bisect_left(lasts, text)
+        while at < len(lasts) and lasts[at] == text and keys[at][-1] < key:
+            at += 1
+        if at == len(lasts):
+            at -= 1
+        texts, keys_at = self._texts[at], keys[at]
+        pos = bisect_left(texts, text)
+        while pos < len(texts) and texts[pos] == text and keys_at[pos] < key:
+            pos += 1
+        return at, pos
+
+    def add(self, text: str, key: str) -> None:
+        if not self._texts:
+            self._texts.append([text])
+            self._keys.append([key])
+            self._lasts.append(text)
+            return
+        self.insert_at(*self._place(text, key), text, key)
+
+    def insert_at(self, at: int, pos: int, text: str, key: str) -> None:
+        """Insert ``(text, key)`` at position ``pos`` of chunk ``at``, where it sorts."""
+        texts, keys = self._texts[at], self._keys[at]
+        texts.insert(pos, text)
+        keys.insert(pos, key)
+        if len(texts) > 2 * self.CHUNK:
+            half = len(texts) // 2
+            self._texts[at : at + 1] = [texts[:half], texts[half:]]
+            self._keys[at : at + 1] = [keys[:half], keys[half:]]
+            self._lasts[at : at + 1] = [texts[half - 1], texts[-1]]
+        else:
+            self._lasts[at] = texts[-1]
+
+    def remove(self, text: str, key: str) -> None:
+        """Remove ``(text, key)`` (no error if absent)."""
+        if not self._texts:
+            return
+        at, pos = self._place(text, key)
+        texts, keys = self._texts[at], self._keys[at]
+        if pos < len(texts) and texts[pos] == text and keys[pos] == key:
+            del texts[pos], keys[pos]
+            if texts:
+                self._lasts[at] = texts[-1]
+            else:
+                del self._texts[at], self._keys[at], self._lasts[at]
+
+    def window(self, text: str, count: int) -> tuple[list[str], list[str], int, int, int]:
+        """The ``count`` pairs before where ``(text, "")`` sorts and the ``count`` from there
+        on (:meth:`_SortedList.around`), as their texts and their keys, where the second part
+        starts, and the chunk and position where ``(text, "")`` sorts (chunk -1: empty)."""
+        chunks = self._texts
+        if not chunks:
+            return [], [], 0, -1, 0
+        lasts = self._lasts
+        at = bisect_left(lasts, text)  # a pair is below (text, "") iff its text is below text
+        if at == len(lasts):
+            at -= 1
+        chunk = chunks[at]
+        pos = bisect_left(chunk, text)
+        if count <= pos <= len(chunk) - count:  # within one chunk (nearly always)
+            return (
+                chunk[pos - count : pos + count],
+                self._keys[at][pos - count : pos + count],
+                count,
+                at,
+                pos,
+            )
+        texts, split = _span(chunks, at, pos, count)
+        keys, _ = _span(self._keys, at, pos, count)
+        return texts, keys, split, at, pos
+
+
+def _span(chunks: list[list[T]], at: int, pos: int, count: int) -> tuple[list[T], int]:
+    """The ``count`` values before position ``pos`` of chunk ``at`` and the ``count`` from
+    there on, across chunks, and where the second part starts."""
+    chunk = chunks[at]
+    before = chunk[max(0, pos - count) : pos]
+    previous = at
+    while len(before) < count and previous > 0:
+        previous -= 1
+        before = chunks[previous][len(before) - count :] + before
+    after = chunk[pos : pos + count]
+    following = at
+    while len(after) < count and following + 1 < len(chunks):
+        following += 1
+        after += chunks[following][: count - len(after)]
+    return before + after, len(before)
 
 
 # An exact block (one DOI, arXiv id, doi text or title) holds one item, or a list of them
@@ -1122,7 +1362,32 @@ def _block_members(blocks: dict[str, _Block], value: str) -> Sequence[DedupItem]
     return members if isinstance(members, list) else (members,)
 
 
-_first = operator.itemgetter(0)
+def _cut_short(title_key: str, window: list[str], split: int) -> list[str]:
+    """The keys in ``window[:split]`` (sorted, all below ``title_key``) that are
+    ``title_key`` cut short after a word (:func:`_prefix_words`), in window order.
+
+    Walks back from ``split`` while the keys start with the title's first SHORT_TITLE_WORDS
+    words: every key between such a prefix and the title starts with the prefix, so a key
+    that does not start with them has no such prefix before it."""
+    if split == 0 or title_key.count(" ") < SHORT_TITLE_WORDS:
+        return []
+    # Those words are at least five characters ("a b c"): most often the nearest key below
+    # does not even start with the title's first five.
+    if not window[split - 1].startswith(title_key[:5]):
+        return []
+    end = -1
+    for _ in range(SHORT_TITLE_WORDS):
+        end = title_key.index(" ", end + 1)
+    stem = title_key[:end]
+    found = []
+    for pos in range(split - 1, -1, -1):
+        key = window[pos]
+        if not key.startswith(stem):
+            break
+        if title_key.startswith(key) and _prefix_words(key, title_key):
+            found.append(key)
+    found.reverse()
+    return found
 
 
 def _sorted_words(title_key: str) -> str:
@@ -1137,8 +1402,12 @@ class DedupIndex:
     blocks are dicts from a DOI, arXiv id, unreadable doi text or space-free title key
     (generic titles: per year) to the item(s) that have it. The fuzzy step keeps the distinct
     non-generic title keys sorted in the three orders of ``_ORDERS`` (:class:`_SortedList`:
-    the key, the key reversed, and ``(word-sorted key, key)``) and looks at the WINDOW keys
-    on each side of where the new title sorts in each.
+    the key, the key reversed; :class:`_SortedPairs`: ``(word-sorted key, key)``) and looks
+    at the WINDOW keys on each side of where the new title sorts in each.
+
+    An import looks a record up, then adds it: the lookup keeps what it found out about the
+    title (its reversed and word-sorted forms, whether it is stored already, where it sorts
+    in each order) for an ``add`` of the same title key before anything else changes.
     """
 
     def __init__(self, items: Iterable[DedupItem] = (), threshold: float = SAME_SCORE) -> None:
@@ -1150,7 +1419,13 @@ class DedupIndex:
         self._title: dict[str, _Block] = {}  # by _title_block(item, nospace=True)
         self._plain: _SortedList[str] = _SortedList()
         self._reversed: _SortedList[str] = _SortedList()
-        self._by_words: _SortedList[tuple[str, str]] = _SortedList()
+        self._by_words = _SortedPairs()
+        # Bumped by every add and discard; what the last lookup found out about its title
+        # holds while it has not moved: (version, title key, whether an item has that key,
+        # the key reversed, its words sorted, and the chunk and position where each sorts in
+        # _plain, _reversed and _by_words, the last for (words, "")).
+        self._version = 0
+        self._probe: tuple | None = None
         # While loading: collect the title keys, then sort once (adding one by one is slower).
         self._loading: list[str] | None = []
         for item in items:
@@ -1158,7 +1433,7 @@ class DedupIndex:
         keys, self._loading = self._loading, None
         self._plain = _SortedList(keys)
         self._reversed = _SortedList(key[::-1] for key in keys)
-        self._by_words = _SortedList((_sorted_words(key), key) for key in keys)
+        self._by_words = _SortedPairs((_sorted_words(key), key) for key in keys)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -1189,24 +1464,53 @@ class DedupIndex:
         """Index ``item`` (an item with the same id is replaced)."""
         if item.id in self._items:
             self.discard(item.id)
-        self._items[item.id] = item
         key = item.title_key
-        new_title = key and not item.generic and not self._has_title(key)
-        for blocks, value in self._exact_blocks(item):
-            _block_add(blocks, value, item)
-        if new_title:
-            if self._loading is not None:
-                self._loading.append(key)
+        probe = self._probe
+        if probe is not None and (probe[0] != self._version or probe[1] != key):
+            probe = None
+        self._probe = None
+        self._version += 1
+        self._items[item.id] = item
+        if item.publisher_doi:
+            _block_add(self._doi, item.publisher_doi, item)
+        if item.arxiv:
+            _block_add(self._arxiv, item.arxiv, item)
+        if item.doi_text:
+            _block_add(self._doi_text, item.doi_text, item)
+        if not key:
+            return
+        if item.generic:
+            _block_add(self._title, _title_block(item, nospace=True), item)
+            return
+        new_title = not (self._has_title(key) if probe is None else probe[2])
+        _block_add(self._title, item.nospace_key, item)
+        if not new_title:
+            return
+        if self._loading is not None:
+            self._loading.append(key)
+        elif probe is not None and probe[5] >= 0:
+            _, _, _, backwards, words, plain_at, plain_pos, rev_at, rev_pos, at, pos = probe
+            self._plain.insert_at(plain_at, plain_pos, key)
+            self._reversed.insert_at(rev_at, rev_pos, backwards)
+            by_words = self._by_words
+            texts = by_words._texts[at]
+            # Found for (words, ""): the place of (words, key) too unless another key with
+            # the same words (an anagram title) sorts there.
+            if pos == len(texts) or texts[pos] != words:
+                by_words.insert_at(at, pos, words, key)
             else:
-                self._plain.add(key)
-                self._reversed.add(key[::-1])
-                self._by_words.add((_sorted_words(key), key))
+                by_words.add(words, key)
+        else:
+            self._plain.add(key)
+            self._reversed.add(key[::-1])
+            self._by_words.add(_sorted_words(key), key)
 
     def discard(self, ident: int | str) -> None:
         """Forget the item with id ``ident`` (no error if unknown)."""
         item = self._items.pop(ident, None)
         if item is None:
             return
+        self._version += 1
         for blocks, value in self._exact_blocks(item):
             _block_remove(blocks, value, item)
         key = item.title_key
@@ -1216,35 +1520,52 @@ class DedupIndex:
             else:
                 self._plain.remove(key)
                 self._reversed.remove(key[::-1])
-                self._by_words.remove((_sorted_words(key), key))
+                self._by_words.remove(_sorted_words(key), key)
 
     def _near_title_keys(self, title_key: str) -> dict[str, None]:
         """Title keys among the WINDOW before and after ``title_key`` in each sorted order
         with ``fuzz.ratio`` >= TITLE_CANDIDATE_MIN in that order, and (plain order) those that
-        are ``title_key`` with a subtitle added or removed."""
+        are ``title_key`` with a subtitle added or removed. Keeps what an ``add`` of the same
+        title key needs (``_probe``)."""
         found: dict[str, None] = {}
-        window, split = self._plain.around(title_key, WINDOW)
-        for pos in _similar_titles(title_key, window):
-            found[window[pos]] = None
-        # In sorted order a title cut short comes before the title, a longer one after it.
-        for pos, key in enumerate(window):
-            if pos < split:
-                if title_key.startswith(key) and _prefix_words(key, title_key):
-                    found[key] = None
-            elif not key.startswith(title_key):
-                break
-            elif _prefix_words(title_key, key):
+        window, split, plain_at, plain_pos = self._plain.window(title_key, WINDOW)
+        if window:
+            for pos in _similar_titles(title_key, window):
+                found[window[pos]] = None
+            # In sorted order a title cut short comes before the title, a longer one after it.
+            for key in _cut_short(title_key, window, split):
                 found[key] = None
+            for key in window[split:]:
+                if not key.startswith(title_key):
+                    break
+                if _prefix_words(title_key, key):
+                    found[key] = None
 
         backwards = title_key[::-1]
-        window, _ = self._reversed.around(backwards, WINDOW)
-        for pos in _similar_titles(backwards, window):
-            found[window[pos][::-1]] = None
+        window, _, reversed_at, reversed_pos = self._reversed.window(backwards, WINDOW)
+        if window:
+            for pos in _similar_titles(backwards, window):
+                found[window[pos][::-1]] = None
 
         words = _sorted_words(title_key)
-        pairs, _ = self._by_words.around((words, ""), WINDOW)
-        for pos in _similar_titles(words, list(map(_first, pairs))):
-            found[pairs[pos][1]] = None
+        texts, keys, _, words_at, words_pos = self._by_words.window(words, WINDOW)
+        if texts:
+            for pos in _similar_titles(words, texts):
+                found[keys[pos]] = None
+        # A stored title key is in its own window at 100%: found holds it iff it is stored.
+        self._probe = (
+            self._version,
+            title_key,
+            title_key in found,
+            backwards,
+            words,
+            plain_at,
+            plain_pos,
+            reversed_at,
+            reversed_pos,
+            words_at,
+            words_pos,
+        )
         return found
 
     def candidates(self, item: DedupItem) -> list[DedupItem]:
@@ -1252,14 +1573,39 @@ class DedupIndex:
         the order found: exact blocks (DOI, arXiv id, doi text, title) in the order their
         members were added, then the fuzzy neighbours."""
         found: dict[int | str, DedupItem] = {}
-        for blocks, value in self._exact_blocks(item):
-            for member in _block_members(blocks, value):
-                found.setdefault(member.id, member)
-        if item.title_key and not item.generic:
-            for key in self._near_title_keys(item.title_key):
-                for member in self._title_members(key):
-                    if _years_near(item, member):
-                        found.setdefault(member.id, member)
+        add = found.setdefault
+        title_key = item.title_key
+        if item.publisher_doi or item.arxiv or item.doi_text:
+            exact = list(self._exact_blocks(item))
+        elif title_key:
+            exact = [(self._title, _title_block(item, nospace=True))]
+        else:
+            exact = []
+        for blocks, value in exact:
+            members = blocks.get(value)
+            if members is None:
+                continue
+            if isinstance(members, list):
+                for member in members:
+                    add(member.id, member)
+            else:
+                add(members.id, members)
+        if title_key and not item.generic:
+            year = item.year
+            titles = self._title
+            for key in self._near_title_keys(title_key):
+                if key == title_key:  # its items are all in the exact title block
+                    continue
+                members = titles.get(key.replace(" ", ""))
+                if members is None:
+                    continue
+                for member in members if isinstance(members, list) else (members,):
+                    if member.title_key == key and (
+                        year is None
+                        or member.year is None
+                        or abs(year - member.year) <= YEAR_WINDOW
+                    ):
+                        add(member.id, member)
         found.pop(item.id, None)
         return list(found.values())
 
@@ -1269,11 +1615,13 @@ class DedupIndex:
         record, then the one found first (see :meth:`candidates`); None when every candidate
         is 'different'."""
         best: tuple[tuple[int, float], DedupItem, Decision] | None = None
+        threshold = self.threshold
         for other in self.candidates(item):
-            decision = score_pair(other, item, self.threshold)
-            if decision.verdict == "different":
+            decision = score_pair(other, item, threshold)
+            verdict = decision.verdict
+            if verdict == "different":
                 continue
-            rank = (1 if decision.verdict == "same" else 0, decision.score)
+            rank = (1 if verdict == "same" else 0, decision.score)
             if (
                 best is None
                 or rank > best[0]

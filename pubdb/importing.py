@@ -20,21 +20,27 @@ kept current in memory, so the result does not depend on where the batches fall.
 
 from __future__ import annotations
 
-import copy
 import gc
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pubdb.authors import AuthorResolver
-from pubdb.dedup import DedupIndex, DedupItem, choose_survivor, item_from_record
+from pubdb.dedup import (
+    DedupIndex,
+    DedupItem,
+    choose_survivor,
+    incoming_item,
+    item_from_record,
+    item_with_venue,
+)
 from pubdb.errors import InputError
-from pubdb.importers.bibtex import BibtexReadResult, ReadProblem, read_bibtex
+from pubdb.importers.bibtex import BibtexStream, ReadProblem, stream_bibtex
 from pubdb.merge import merge_records
 from pubdb.model import Author, CiteKeyAlias, ImportBatch, Paper, PaperSource
 from pubdb.paperio import BATCH_SIZE, BatchWriter
@@ -109,7 +115,8 @@ class ImportReport:
         return sum(len(getattr(report, outcome)) for report in self.files)
 
 
-ProgressCallback = Callable[[int], None]
+# (path, characters read so far, characters in all) after each part of a file is stored.
+ProgressCallback = Callable[[str, int, int], None]
 
 
 def raw_digest(raw: str) -> str:
@@ -174,18 +181,26 @@ class _VenueCache:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[tuple[str, str, str], tuple[int | None, str, str]] = {}
+        # The record asked about last and its answer: the importer and then the writer ask
+        # about the same record.
+        self._last: tuple[BibRecord | None, tuple[int | None, str, str]] = (None, (None, "", ""))
 
     def lookup(self, record: BibRecord) -> tuple[int | None, str, str]:
         """(venue id, short name, kind) for the record's venue, creating the venue if new."""
-        key = (record.venue_text, record.venue_hint, record.entry_type.lower())
-        found = self._cache.get(key)
-        if found is None:
+        last, found = self._last
+        if record is last:
+            return found
+        key = (record.venue_text, record.venue_hint, record.entry_type)
+        cached = self._cache.get(key)
+        if cached is None:
+            entry_type = record.entry_type.lower()
             venue = resolve_ref(
-                self.session, record.venue_text, hint=record.venue_hint, entry_type=key[2]
+                self.session, record.venue_text, hint=record.venue_hint, entry_type=entry_type
             )
-            found = (venue.id, venue.short, venue.kind) if venue is not None else (None, "", "")
-            self._cache[key] = found
-        return found
+            cached = (venue.id, venue.short, venue.kind) if venue is not None else (None, "", "")
+            self._cache[key] = cached
+        self._last = (record, cached)
+        return cached
 
     def flush(self) -> None:
         flush_aliases(self.session)
@@ -271,14 +286,22 @@ class Importer:
             suffix += 1
         return f"{key}-{suffix}"
 
-    def import_record(self, record: BibRecord, batch_id: int, report: FileReport) -> None:
+    def import_record(
+        self,
+        record: BibRecord,
+        batch_id: int,
+        report: FileReport,
+        prepared: PreparedRecord | None = None,
+    ) -> None:
+        """Import one record; ``prepared``: :func:`prepare_record` of it, when made already
+        (by the reader's worker processes)."""
+        digest, too_long, incoming = prepared if prepared is not None else prepare_record(record)
+        if not digest:
+            digest = raw_digest(repr(record))
         source = record.source
-        raw = source.raw if source else ""
-        digest = raw_digest(raw or repr(record))
         if self._raw_seen(digest):
             report.unchanged.append(record.key)
             return
-        too_long = overlong_value(record)
         if too_long is not None:
             report.failed.append(
                 ReadProblem(
@@ -290,7 +313,9 @@ class Importer:
                 )
             )
             return
-        item = self._item("incoming", record)
+        _, short, kind = self.venues.lookup(record)
+        assert incoming is not None  # made for every record whose values fit
+        item = item_with_venue(incoming, record, short, kind)
         found = self._dedup_index().best_match(item)
         if found is not None:
             other, decision = found
@@ -320,7 +345,9 @@ class Importer:
         self.writer.add(ref, record, key, normalised_title=item.title_key)
         self._remember(ref, key, [key])
         self._add_source(ref, record, batch_id, digest, merged_from=None)
-        self._dedup_index().add(_with_id(item, ref))
+        # The incoming item becomes the paper's: only the index holds it from here on.
+        object.__setattr__(item, "id", ref)
+        self._dedup_index().add(item)
         report.added.append(key)
         self._flush_if_full()
 
@@ -395,42 +422,48 @@ class Importer:
 
     # -- a whole file ------------------------------------------------------------------------
 
-    def import_result(
-        self, result: BibtexReadResult, data_digest: str, progress: ProgressCallback | None = None
+    def import_stream(
+        self,
+        stream: BibtexStream,
+        batches: Iterable[tuple[list[tuple[BibRecord, Any]], int]],
+        data_digest: str,
+        *,
+        tags: Sequence[str] = (),
+        progress: ProgressCallback | None = None,
     ) -> FileReport:
-        """Import one file's records; ``result.records`` is emptied as they are stored (the
-        records of a big file are the largest thing in memory)."""
-        report = FileReport(
-            path=result.path,
-            encoding=result.encoding,
-            entries=result.entry_count,
-            failed=list(result.failed),
-            warnings=[p for p in result.problems if not p.fails_entry],
-        )
+        """Import one file's records as the reader hands them out (``batches`` of
+        ``stream``), so that storing overlaps reading; ``tags`` go on every record."""
+        report = FileReport(path=stream.path, encoding=stream.encoding)
         batch_id = insert_row(
             self.session,
             ImportBatch,
             {
-                "path": result.path,
+                "path": stream.path,
                 "sha256": data_digest,
-                "encoding": result.encoding,
-                "preamble": list(result.preamble),
-                "comments": list(result.comments),
+                "encoding": stream.encoding,
+                "preamble": [],
+                "comments": [],
                 "counts": {},
             },
         )
-        records = result.records
-        if len(records) > PRELOAD_AUTHORS_MIN:
-            self.preload_authors()
-        for done in range(1, len(records) + 1):
-            record = records[done - 1]
-            records[done - 1] = None  # type: ignore[call-overload]  # free it once stored
-            self.import_record(record, batch_id, report)
-            if progress is not None and done % 500 == 0:
-                progress(500)
-        result.records = []
+        seen = 0
+        for records, position in batches:
+            for record, prepared in records:
+                seen += 1
+                if seen == PRELOAD_AUTHORS_MIN:
+                    self.preload_authors()
+                if tags:
+                    record.tags = tuple(dict.fromkeys((*record.tags, *tags)))
+                self.import_record(record, batch_id, report, prepared)
+            if progress is not None:
+                progress(stream.path, position, stream.size)
         self.writer.flush()
         self.venues.flush()
+        result = stream.result()
+        report.entries = result.entry_count
+        # The reader's failures first (file order), then those found on storing.
+        report.failed[:0] = result.failed
+        report.warnings = [p for p in result.problems if not p.fails_entry]
         counts = {
             "entries": report.entries,
             "added": len(report.added),
@@ -439,44 +472,61 @@ class Importer:
             "unchanged": len(report.unchanged),
             "failed": len(report.failed),
         }
+        batch = ImportBatch.__table__
         if counts["unchanged"] == counts["entries"] and counts["entries"]:
             # A re-import of the same file: record nothing, not even the batch.
-            self.session.execute(ImportBatch.__table__.delete().where(ImportBatch.id == batch_id))
+            self.session.execute(batch.delete().where(batch.c.id == batch_id))
         else:
             self.session.execute(
-                ImportBatch.__table__.update()
-                .where(ImportBatch.id == batch_id)
-                .values(counts=counts)
+                batch.update()
+                .where(batch.c.id == batch_id)
+                .values(
+                    counts=counts,
+                    preamble=list(result.preamble),
+                    comments=list(result.comments),
+                )
             )
         return report
 
 
-def _with_id(item: DedupItem, ident: int) -> DedupItem:
-    """``item`` under another id, keeping the derived values it computed already."""
-    twin = copy.copy(item)
-    object.__setattr__(twin, "id", ident)
-    return twin
+# What the reader's worker processes work out for each record (prepare_record): the sha256
+# of its raw entry ("" when it has none: the main process digests its repr then, tags
+# included), why a value is too long to store (None: it fits) and, when it fits, its dedup
+# item before the venue is resolved (dedup.incoming_item).
+PreparedRecord = tuple[str, "str | None", "DedupItem | None"]
 
 
-def read_input(item: ImportInput, encoding: str | None) -> tuple[BibtexReadResult, str]:
-    """Read one input; returns the parse result and the sha256 of its bytes."""
+def prepare_record(record: BibRecord) -> PreparedRecord:
+    """The record-local part of importing ``record`` (pure: runs in worker processes)."""
+    source = record.source
+    raw = source.raw if source else ""
+    too_long = overlong_value(record)
+    item = incoming_item(record) if too_long is None else None
+    return (raw_digest(raw) if raw else ""), too_long, item
+
+
+def open_input(item: ImportInput, encoding: str | None) -> tuple[BibtexStream, str]:
+    """Start reading one input; returns the stream and the sha256 of its bytes."""
     from pathlib import Path
 
     if item.text is not None:
         digest = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
-        return read_bibtex(item.path, text=item.text, encoding=encoding), digest
-    data = item.data
-    if data is None:
-        path = Path(item.path)
-        if path.is_dir():
-            raise InputError("is a folder, not a .bib file", path=item.path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc.strerror or exc})", path=item.path) from exc
-    # One read: the digest and the reader get the same bytes.
-    digest = hashlib.sha256(data).hexdigest()
-    return read_bibtex(item.path, text=data, encoding=encoding), digest
+        source: str | bytes = item.text
+    else:
+        data = item.data
+        if data is None:
+            path = Path(item.path)
+            if path.is_dir():
+                raise InputError("is a folder, not a .bib file", path=item.path)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read ({exc.strerror or exc})", path=item.path) from exc
+        # One read: the digest and the reader get the same bytes.
+        digest = hashlib.sha256(data).hexdigest()
+        source = data
+    stream = stream_bibtex(item.path, text=source, encoding=encoding, prepare=prepare_record)
+    return stream, digest
 
 
 def import_files(
@@ -519,18 +569,24 @@ def _import_input(
     strict: bool,
     progress: ProgressCallback | None,
 ) -> FileReport:
-    """Read one input and import its records."""
-    result, digest = read_input(item, encoding)
-    if strict and result.failed:
-        first = result.failed[0]
-        more = len(result.failed) - 1
-        suffix = f" (and {more} more failed entries)" if more else ""
-        raise InputError(
-            f"{first.reason}{suffix}; --strict: nothing imported",
-            path=first.path,
-            line=first.line,
-        )
-    if tags:
-        for record in result.records:
-            record.tags = tuple(dict.fromkeys((*record.tags, *tags)))
-    return importer.import_result(result, digest, progress)
+    """Read one input and import its records while it is read (``--strict``: after it is
+    read, and only when no entry failed)."""
+    stream, digest = open_input(item, encoding)
+    batches = stream.batches()
+    try:
+        if strict:
+            read = list(batches)
+            failed = stream.result().failed
+            if failed:
+                first = failed[0]
+                more = len(failed) - 1
+                suffix = f" (and {more} more failed entries)" if more else ""
+                raise InputError(
+                    f"{first.reason}{suffix}; --strict: nothing imported",
+                    path=first.path,
+                    line=first.line,
+                )
+            return importer.import_stream(stream, read, digest, tags=tags, progress=progress)
+        return importer.import_stream(stream, batches, digest, tags=tags, progress=progress)
+    finally:
+        batches.close()  # stops the reader's worker processes if the import failed

@@ -191,7 +191,10 @@ def alembic_config(engine: Engine) -> Config:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    # The option goes through configparser's interpolation: "%" (":memory:" is written
+    # "%3Amemory%3A", a password may hold "%40") is written "%%" to stay a "%".
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

@@ -712,9 +712,14 @@ _decode_cached = lru_cache(maxsize=1 << 17)(_decode)
 
 def latex_to_unicode(text: str) -> str:
     """Decode a LaTeX/BibTeX value to Unicode text (see the module docstring for the rules)."""
-    if not _NEEDS_DECODING.search(text):
-        return text
-    return _decode_cached(text)
+    # ``_NEEDS_DECODING`` as substring tests (several times faster than the search); a text
+    # whose only LaTeX is braces just loses them (the decoder drops every grouping brace,
+    # balanced or not, and would change nothing else).
+    if "\\" in text or "$" in text or "~" in text or "`" in text or "--" in text or "''" in text:
+        return _decode_cached(text)
+    if "{" in text or "}" in text:
+        return text.replace("{", "").replace("}", "")
+    return text
 
 
 @lru_cache(maxsize=1 << 14)
@@ -915,8 +920,7 @@ _FOLD_EXTRA = str.maketrans(
 
 @lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
-    if _NEEDS_DECODING.search(text):
-        text = latex_to_unicode(text)
+    text = latex_to_unicode(text)
     folded = text.casefold()
     if not folded.isascii():
         folded = folded.translate(_FOLD_EXTRA)
@@ -965,8 +969,19 @@ _DOI_PREFIX = re.compile(
 _DOI_INSIDE = re.compile(r"10\.\d{4,9}/\S+")
 
 
+# A DOI without spaces, braces, escapes or %-encoding, after at most one of the prefixes
+# (only one of them can match): only that prefix, case and trailing punctuation to
+# normalise (``\s`` is ``str.isspace``, what ``split`` removes).
+_PLAIN_DOI = re.compile(
+    r"(?i:https?://(?:dx\.|www\.)?doi\.org/|doi\.org/|doi:|urn:doi:)?(10\.[^\s{}\\%]*)"
+)
+
+
 def normalize_doi(value: str) -> str:
     """Lower case, no ``https://doi.org/``, ``http://dx.doi.org/`` or ``doi:`` prefix, no spaces."""
+    plain = _PLAIN_DOI.fullmatch(value)
+    if plain is not None:
+        return plain.group(1).rstrip(".,;").lower()
     doi = "".join(value.split())
     if not doi:
         return ""
@@ -1057,6 +1072,7 @@ def arxiv_id_from(fields: Mapping[str, str]) -> str:
 
 _PAGE_DASH = re.compile(r"(\s*)(-+|[\u2012-\u2015\u2212]+|[\u2010\u2011])(\s*)")
 _PAGE_PREFIX = re.compile(r"^(?:pp?\.|pages?)\s*", re.IGNORECASE)
+_SIMPLE_PAGES = re.compile(r"([0-9]+)(?: *-+ *([0-9]+))?")
 
 
 def normalize_pages(value: str) -> str:
@@ -1065,6 +1081,9 @@ def normalize_pages(value: str) -> str:
     A lone unspaced hyphen becomes ``--`` only after a digit (``e1-e7`` -> ``e1--e7``); one
     after a letter is part of a page label and kept (``A-12``).
     """
+    simple = _SIMPLE_PAGES.fullmatch(value)
+    if simple is not None:  # "300", "300-309", "300 - 309", "300--309"
+        return value if simple.group(2) is None else f"{simple.group(1)}--{simple.group(2)}"
     if "\\" in value or "{" in value:
         value = latex_to_unicode(value)
     text = _PAGE_PREFIX.sub("", clean_spaces(value))

@@ -30,11 +30,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pubdb.errors import PubdbError
 from pubdb.textnorm import clean_spaces, fold, latex_to_unicode
@@ -210,15 +210,28 @@ _LOOSE_DROP = _ORG_WORDS | {"international", "annual"}
 _INTL_RE = _LazyPattern(r"\bint'?l\b\.?")
 _E_PREFIX_RE = _LazyPattern(r"\be-(?=[a-z])")
 _NON_WORD_RE = _LazyPattern(r"[\W_]+")
+# Every ASCII character ``[\W_]`` matches, as a space: for ASCII text ``translate`` then
+# ``split`` gives the words ``_NON_WORD_RE.sub(" ", text).split()`` gives, without a regex.
+_ASCII_NON_WORD_TO_SPACE = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isascii() and c.isalnum())}
+)
+
+
+def _tokens(text: str) -> list[str]:
+    r"""The runs of letters and digits in ``text`` (``[\W_]+`` splits them)."""
+    if text.isascii():
+        return text.translate(_ASCII_NON_WORD_TO_SPACE).split()
+    return _NON_WORD_RE.sub(" ", text).split()
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _words(plain: str) -> tuple[str, ...]:
     s = fold(plain).replace("&", " and ")
-    s = _INTL_RE.sub("international ", s)
-    s = _E_PREFIX_RE.sub("e", s)
-    s = _NON_WORD_RE.sub(" ", s)
-    return tuple(w for w in (_EXPAND.get(t, t) for t in s.split()) if w not in _STOPWORDS)
+    if "intl" in s or "int'l" in s:  # the only texts _INTL_RE can match
+        s = _INTL_RE.sub("international ", s)
+    if "e-" in s:
+        s = _E_PREFIX_RE.sub("e", s)
+    return tuple(w for w in (_EXPAND.get(t, t) for t in _tokens(s)) if w not in _STOPWORDS)
 
 
 def alias_key(text: str) -> str:
@@ -237,8 +250,7 @@ def _loose_key(words: tuple[str, ...]) -> str:
 
 def _norm(plain: str) -> str:
     """The text patterns are searched in: folded, & -> and, every punctuation run one space."""
-    s = fold(plain).replace("&", " and ")
-    return " ".join(_NON_WORD_RE.sub(" ", s).split())
+    return " ".join(_tokens(fold(plain).replace("&", " and ")))
 
 
 # ============================================================================================
@@ -388,6 +400,10 @@ _ACRONYMS_ONLY_RE = _LazyPattern(
 )
 
 
+_LOWER_UPPER_RE = _LazyPattern(r"[a-z][A-Z]")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _acronym_like(token: str) -> bool:
     """``SIGMOD``, ``CCGrid``, ``eScience``, ``AI4S``, ``3DV`` — not ``Networking`` or ``Data``."""
     letters = [c for c in token if c.isalpha()]
@@ -396,9 +412,19 @@ def _acronym_like(token: str) -> bool:
     uppers = sum(1 for c in letters if c.isupper())
     if uppers >= 2:
         return True
-    if re.search(r"[a-z][A-Z]", token):
+    if _LOWER_UPPER_RE.search(token):
         return True
-    return any(c.isdigit() for c in token) and uppers >= 1
+    return uppers >= 1 and any(c.isdigit() for c in token)
+
+
+@functools.cache
+def _separator_re(seps: str) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(seps)}]")
+
+
+@functools.cache
+def _paren_or_separator_re(seps: str) -> re.Pattern[str]:
+    return re.compile(f"[(){re.escape(seps)}]")
 
 
 def _split_top(text: str, seps: str = ",;") -> list[tuple[int, str]]:
@@ -406,14 +432,15 @@ def _split_top(text: str, seps: str = ",;") -> list[tuple[int, str]]:
     parts: list[tuple[int, str]] = []
     if "(" not in text:
         start = 0
-        for m in re.finditer(f"[{re.escape(seps)}]", text):
+        for m in _separator_re(seps).finditer(text):
             parts.append((start, text[start : m.start()]))
             start = m.end()
         parts.append((start, text[start:]))
         return parts
     depth = 0
     start = 0
-    for i, ch in enumerate(text):
+    for m in _paren_or_separator_re(seps).finditer(text):  # the characters that matter
+        i, ch = m.start(), m.group()
         if ch == "(":
             depth += 1
         elif ch == ")":
@@ -426,15 +453,31 @@ def _split_top(text: str, seps: str = ",;") -> list[tuple[int, str]]:
 
 
 def _strip_leading(s: str) -> str:
+    # Each pattern is tried at the start only (and only when the first character can begin a
+    # match: the case-insensitive ones look at ASCII text only), and what it matches is cut off.
     while True:
         before = s
         s = s.lstrip(_EDGE_PUNCT).rstrip(_EDGE_PUNCT_RIGHT)
-        s = _YEAR_RE.sub("", s, count=1) if _YEAR_RE.match(s) else s
-        s = _LEADING_RE.sub("", s.strip())
-        s = _ORDINAL_RE.sub("", s, count=1) if _ORDINAL_RE.match(s) else s
-        s = _WORD_ORDINAL_RE.sub("", s, count=1) if _WORD_ORDINAL_RE.match(s) else s
+        m = _YEAR_RE.match(s) if s.startswith(("19", "20")) else None
+        s = s[m.end() :].strip() if m else s.strip()
+        ascii = s.isascii()
+        m = _LEADING_RE.match(s) if not ascii or s[:1].lower() in _LEADING_FIRST else None
+        if m:
+            s = s[m.end() :]
+        m = _ORDINAL_RE.match(s) if s[:1].isdecimal() else None
+        if m:
+            s = s[m.end() :]
+        m = _WORD_ORDINAL_RE.match(s) if not ascii or s[:1].lower() in _ORDINAL_FIRST else None
+        if m:
+            s = s[m.end() :]
         if s == before:
             return s
+
+
+# The letters matches of _LEADING_RE ("in", "the", "companion", "adjunct", "supplemental",
+# "proceedings", "extended") and of _WORD_ORDINAL_RE begin with.
+_LEADING_FIRST = "itcaspe"
+_ORDINAL_FIRST = "tfsen"
 
 
 def _at_parent_sub(m: re.Match[str]) -> str:
@@ -450,24 +493,78 @@ def _clean_segment(seg: str) -> str:
         s = s.replace("(", " ").replace(")", " ")
     if "@" in s:
         s = _AT_TOKEN_RE.sub("", s)
-    s = _AT_PARENT_RE.sub(_at_parent_sub, s)
+    # ASCII text (the usual case) lets cheap substring tests skip the patterns that cannot
+    # match; any other text goes through every pattern.
+    ascii = seg.isascii()
+    if not ascii or _may_name_parent(s):
+        s = _AT_PARENT_RE.sub(_at_parent_sub, s)
     has_digit = _DIGIT_RE.search(s) is not None
-    if has_digit:
-        s = _APOS_YEAR_RE.sub("", s)
-        s = _DASH_YEAR_RE.sub(r"\1", s)
-        s = _YEAR_RE.sub("", s)
-        s = _ORDINAL_RE.sub("", s)
-    s = _WORD_ORDINAL_RE.sub("", s)
-    if has_digit:
+    if has_digit:  # each of these needs a digit, and the literal its test asks for
+        if "'" in s:
+            s = _APOS_YEAR_RE.sub("", s)
+        if "-" in s:
+            s = _DASH_YEAR_RE.sub(r"\1", s)
+        if "19" in s or "20" in s:
+            s = _YEAR_RE.sub("", s)
+        if not ascii or _may_have_ordinal(s):
+            s = _ORDINAL_RE.sub("", s)
+    words = _ascii_words(s) if ascii else []
+    if not ascii or not _ORDINAL_WORDS.isdisjoint(words):
+        s = _WORD_ORDINAL_RE.sub("", s)
+        words = _ascii_words(s) if ascii else []
+    if has_digit and (not ascii or any(w.startswith(_VOLUME_WORDS) for w in words)):
         s = _VOLUME_RE.sub("", s)
     s = clean_spaces(s)
     s = _strip_leading(s)
-    if has_digit:
+    if has_digit and _may_end_in_number(s):
         s = _TRAILING_NUMBER_RE.sub("", s)
-    s = _TRAILING_GENERIC_RE.sub("", s)
+    if ":" in s or "-" in s or "–" in s or "—" in s:
+        s = _TRAILING_GENERIC_RE.sub("", s)
     return clean_spaces(s).lstrip(_EDGE_PUNCT).rstrip(_EDGE_PUNCT_RIGHT)
 
 
+def _may_name_parent(ascii_text: str) -> bool:
+    """False when ``_AT_PARENT_RE`` cannot match the ASCII text: every match has the word "at"
+    between spaces or "with" ("co-located with", "held with", "in conjunction with")."""
+    low = ascii_text.lower()
+    return "with" in low or "at" in low.split()
+
+
+def _ascii_words(ascii_text: str) -> list[str]:
+    """The lower-case runs of letters and digits of an ASCII text."""
+    return ascii_text.lower().translate(_ASCII_NON_WORD_TO_SPACE).split()
+
+
+def _may_have_ordinal(ascii_text: str) -> bool:
+    """False when ``_ORDINAL_RE`` ("27th", "1 st") cannot match the ASCII text."""
+    low = ascii_text.lower()
+    return "th" in low or "st" in low or "nd" in low or "rd" in low
+
+
+# A match of _WORD_ORDINAL_RE is one of these words, or "twenty-first"/"twenty first" (whose
+# second word is one of them).
+_ORDINAL_UNITS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                  "ninth")  # fmt: skip
+_ORDINAL_WORDS = frozenset(
+    [*_ORDINAL_UNITS, "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+     "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth", "fortieth",
+     "fiftieth", "sixtieth",
+     *(tens + unit for tens in ("twenty", "thirty", "forty", "fifty", "sixty")
+       for unit in _ORDINAL_UNITS)]
+)  # fmt: skip
+
+
+# A match of _VOLUME_RE begins a word with one of these ("vol. 3", "No. 2", "pp. 1-9").
+_VOLUME_WORDS = ("vol", "no", "number", "issue", "pp", "page", "part")
+
+
+def _may_end_in_number(text: str) -> bool:
+    """False when ``_TRAILING_NUMBER_RE`` cannot match: its matches end the text with a digit
+    and begin with white space then a digit."""
+    return text.rstrip()[-1:].isdecimal() and any(w[:1].isdecimal() for w in text.split())
+
+
+@functools.lru_cache(maxsize=1 << 15)
 def _stop_kind(seg: str) -> str:
     """Why a later comma part ends the name: 'acronym', 'date', 'location', 'junk' or ''."""
     s = seg.strip()
@@ -499,6 +596,30 @@ def _city_like(seg: str) -> bool:
     return not any(fold(w).strip(".") in _CS_WORDS for w in words)
 
 
+def _fewer_than_three_words(piece: str) -> bool:
+    """True when ``_words(_clean_segment(piece))`` has fewer than three words for sure: an ASCII
+    piece with fewer than three runs of letters and digits. Cleaning only cuts text out (or puts
+    a space for a parenthesis), which never makes more runs, and the cleaned text folds without
+    LaTeX decoding (none of ``\\{}$~```, and too few ``-``/``'`` to make ``--``/``''``)."""
+    return (
+        piece.isascii()
+        and len(piece.translate(_ASCII_NON_WORD_TO_SPACE).split()) < 3
+        and piece.count("-") < 2
+        and piece.count("'") < 2
+        and not _LATEX_CHAR_RE.search(piece)
+    )
+
+
+_LATEX_CHAR_RE = _LazyPattern(r"[\\{}$~`]")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _without_event_prefix(plain: str) -> str:
+    """``plain`` without an ``SC '21: `` prefix (the pattern is anchored at the start)."""
+    m = _EVENT_PREFIX_RE.match(plain)
+    return plain[m.end() :] if m else plain
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def clean_venue_text(text: str) -> str:
     """The venue's name without the event details exports add.
@@ -514,7 +635,7 @@ def clean_venue_text(text: str) -> str:
     plain = _plain(text)
     if not plain:
         return ""
-    s = _EVENT_PREFIX_RE.sub("", plain, count=1)
+    s = _without_event_prefix(plain)
     kept: list[str] = []
     for _, raw in _split_top(s):
         seg = raw.strip()
@@ -540,13 +661,20 @@ def clean_venue_text(text: str) -> str:
 _PREPRINT_RE = _LazyPattern(r"\b(?:arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|preprint|e-?prints?)\b")
 _WORKSHOP_RE = _LazyPattern(r"\bworkshops?\b")
 _WORKSHOP_ANYCASE_RE = _LazyPattern(r"\s*\bworkshops?\b", re.IGNORECASE)
+_CORR_RE = _LazyPattern(r"^corr\b")
+_THESIS_RE = _LazyPattern(r"\b(?:thesis|dissertation)\b")
+_REPORT_RE = _LazyPattern(r"\b(?:technical report|tech\. rep|report)\b")
+_JOURNAL_RE = _LazyPattern(r"\b(?:journal|transactions|letters|review|magazine|bulletin|annals)\b")
+_CONFERENCE_RE = _LazyPattern(
+    r"\b(?:conference|symposium|proceedings|congress|colloquium|meeting)\b"
+)
 
 
 def infer_kind(text: str, entry_type: str = "") -> str:
     """The kind of an unknown venue from its text and the BibTeX entry type."""
     f = fold(_plain(text))
     et = entry_type.strip().lower()
-    if _PREPRINT_RE.search(f) or re.match(r"^corr\b", f):
+    if _PREPRINT_RE.search(f) or _CORR_RE.match(f):
         return "preprint"
     if _WORKSHOP_RE.search(f) and et != "article":
         return "workshop"
@@ -560,13 +688,13 @@ def infer_kind(text: str, entry_type: str = "") -> str:
         return "thesis"
     if et in {"techreport", "report"}:
         return "report"
-    if re.search(r"\b(?:thesis|dissertation)\b", f):
+    if _THESIS_RE.search(f):
         return "thesis"
-    if re.search(r"\b(?:technical report|tech\. rep|report)\b", f):
+    if _REPORT_RE.search(f):
         return "report"
-    if re.search(r"\b(?:journal|transactions|letters|review|magazine|bulletin|annals)\b", f):
+    if _JOURNAL_RE.search(f):
         return "journal"
-    if re.search(r"\b(?:conference|symposium|proceedings|congress|colloquium|meeting)\b", f):
+    if _CONFERENCE_RE.search(f):
         return "conference"
     return "other"
 
@@ -747,8 +875,7 @@ def validate_venues(venues: Iterable[VenueInfo]) -> list[str]:
 # ============================================================================================
 
 
-@dataclass(frozen=True)
-class _Cand:
+class _Cand(NamedTuple):  # a tuple: made for every venue named in every text resolved
     info: VenueInfo
     strength: int  # 0 cleaned whole text, 1 a comma/dash part, 2 a pattern, 3 an acronym
     pos: int
@@ -757,6 +884,8 @@ class _Cand:
     covers_workshop: bool = False  # the matched text itself says "workshop"
 
 
+_SLASH_DASH_RE = _LazyPattern(r"[/-]")
+_SPACED_DASH_RE = _LazyPattern(r"\s[-–—]\s")
 _TOKEN_RE = _LazyPattern(r"(?<![\w&+/-])[A-Za-z0-9](?:[A-Za-z0-9&+/-]*[A-Za-z0-9+])?")
 _GLUED_YEAR_RE = _LazyPattern(r"(.*[A-Za-z])'?((?:19|20)?\d{2})")
 _YEAR_AFTER_RE = _LazyPattern(r"\s*'?\s*(?:\d{4}|\d{2})(?![\d])")
@@ -785,18 +914,58 @@ _FILLER = _ORG_WORDS | {
 _SEGMENT_SEPS = ",;:()"
 
 
+# What makes ``textnorm.fold`` decode LaTeX before folding (its ``_NEEDS_DECODING``); text
+# without any of it folds as ASCII text does: lower case, one space.
+_FOLD_DECODES_RE = _LazyPattern(r"[\\{}$~`]|--|''")
+# The words _ORDINAL_RE may remove ("1 st"); every other word of letters stays.
+_ORDINAL_ENDINGS = frozenset({"st", "nd", "rd", "th"})
+
+
+_AT_BEFORE_ENDS = ("@", "at", "with")  # the ends of _AT_BEFORE_RE's words
+
+
+def _names_parent_before(before: str) -> bool:
+    """``_AT_BEFORE_RE`` matches: ``before`` ends with "@", "at", "co-located with"... (and
+    perhaps "the"). An ASCII text that does not end so, ignoring case, spaces and one "the", is
+    answered without the pattern."""
+    if before.isascii():
+        t = before.rstrip().lower()
+        if not t.endswith(_AT_BEFORE_ENDS) and not (
+            t.endswith("the") and t[:-3].rstrip().endswith(_AT_BEFORE_ENDS)
+        ):
+            return False
+    return _AT_BEFORE_RE.search(before) is not None
+
+
 def _filler_only(text: str) -> bool:
-    s = _APOS_YEAR_RE.sub(" ", text)
-    s = _YEAR_RE.sub(" ", s)
-    s = _ORDINAL_RE.sub(" ", s)
-    words = _NON_WORD_RE.sub(" ", fold(s)).split()
-    return all(w in _FILLER or w.isdigit() for w in words)
+    """True when every word of ``text`` is filler ("proceedings of the", "IEEE"), a number, a
+    year or an ordinal."""
+    if text.isascii() and not _FOLD_DECODES_RE.search(text):
+        # A word of letters no pattern below touches and that is not filler answers at once
+        # (removed years and ordinals leave a space, so it stays a word of its own).
+        for w in text.translate(_ASCII_NON_WORD_TO_SPACE).split():
+            if w.isalpha():
+                w = w.lower()
+                if w not in _FILLER and w not in _ORDINAL_ENDINGS:
+                    return False
+    s = text
+    if _DIGIT_RE.search(s):  # years, 'YY and ordinals all have a digit
+        s = _APOS_YEAR_RE.sub(" ", s)
+        s = _YEAR_RE.sub(" ", s)
+        s = _ORDINAL_RE.sub(" ", s)
+    return all(w in _FILLER or w.isdigit() for w in _tokens(fold(s)))
+
+
+_SEGMENT_SEP_RE = _LazyPattern(f"[{re.escape(_SEGMENT_SEPS)}]")
+_UP_TO_LAST_SEP_RE = _LazyPattern(f".*[{re.escape(_SEGMENT_SEPS)}]", re.DOTALL)
 
 
 def _segment_around(plain: str, start: int, end: int) -> tuple[str, str]:
-    lo = max(plain.rfind(c, 0, start) for c in _SEGMENT_SEPS) + 1
-    his = [i for i in (plain.find(c, end) for c in _SEGMENT_SEPS) if i >= 0]
-    hi = min(his) if his else len(plain)
+    """The text between ``plain[start:end]`` and the separators (``,;:()``) either side."""
+    m = _UP_TO_LAST_SEP_RE.match(plain, 0, start)
+    lo = m.end() if m else 0
+    m = _SEGMENT_SEP_RE.search(plain, end)
+    hi = m.start() if m else len(plain)
     return plain[lo:start], plain[end:hi]
 
 
@@ -894,6 +1063,8 @@ class VenueRegistry:
         ]
         self.resolve = functools.lru_cache(maxsize=1 << 17)(self._resolve_uncached)
         self._resolve_hint = functools.lru_cache(maxsize=1 << 14)(self._resolve_hint_uncached)
+        self._piece_match = functools.lru_cache(maxsize=1 << 16)(self._piece_match_uncached)
+        self._acronym_lookup = functools.lru_cache(maxsize=1 << 16)(self._acronym_lookup_uncached)
 
     # -- the collection ----------------------------------------------------------------------
 
@@ -967,26 +1138,21 @@ class VenueRegistry:
             if info is not None:
                 ws = bool(_WORKSHOP_RE.search(fold(cleaned)))
                 cands.append(_Cand(info, 0, 0, "main", cleaned, ws))
-        body = _EVENT_PREFIX_RE.sub("", plain, count=1)
+        body = _without_event_prefix(plain)
         offset = len(plain) - len(body)
+        piece_match = self._piece_match
         for start, seg in _split_top(body, ",;:"):
+            # the part, each tail after a spaced dash, and the head before the first one
             pieces = [(start, seg)]
-            for m in re.finditer(r"\s[-–—]\s", seg):
-                pieces.append((start + m.end(), seg[m.end() :]))
-            pieces += [(start, p) for p in re.split(r"\s[-–—]\s", seg)[:1]]
+            if "-" in seg or "–" in seg or "—" in seg:
+                dashes = list(_SPACED_DASH_RE.finditer(seg))
+                pieces += [(start + m.end(), seg[m.end() :]) for m in dashes]
+                if dashes:
+                    pieces.append((start, seg[: dashes[0].start()]))
             for pos, piece in pieces:
-                words = _words(_clean_segment(piece))
-                if len(words) < 3:
-                    continue
-                key = " ".join(words)
-                info = (
-                    self._exact.get(key)
-                    or self._cleaned.get(key)
-                    or self._loose.get(_loose_key(words))
-                )
-                if info is not None:
-                    ws = bool(_WORKSHOP_RE.search(fold(piece)))
-                    cands.append(_Cand(info, 1, offset + pos, "main", piece.strip(), ws))
+                found = piece_match(piece)
+                if found is not None:
+                    cands.append(_Cand(found[0], 1, offset + pos, "main", piece.strip(), found[1]))
         norm = _norm(plain)
         for info, rx, literal in self._patterns:
             if literal is None or literal in norm:
@@ -994,10 +1160,28 @@ class VenueRegistry:
                 if m:
                     ws = bool(_WORKSHOP_RE.search(m.group(0)))
                     cands.append(_Cand(info, 2, m.start(), "main", m.group(0), ws))
-        cands.extend(self._acronym_candidates(plain))
+        known = {id(c.info) for c in cands}  # all "main" so far, and stronger than an acronym
+        cands.extend(self._acronym_candidates(plain, known))
         return cands
 
-    def _acronym_lookup(self, token: str) -> tuple[VenueInfo, str, bool] | None:
+    def _piece_match_uncached(self, piece: str) -> tuple[VenueInfo, bool] | None:
+        """The venue a comma/dash part of a text names (three words at least), and whether the
+        part says "workshop"; cached per part, as parts repeat across texts."""
+        if _fewer_than_three_words(piece):
+            return None
+        words = _words(_clean_segment(piece))
+        if len(words) < 3:
+            return None
+        key = " ".join(words)
+        info = self._exact.get(key) or self._cleaned.get(key) or self._loose.get(_loose_key(words))
+        if info is None:
+            return None
+        return info, bool(_WORKSHOP_RE.search(fold(piece)))
+
+    def _acronym_lookup_uncached(self, token: str) -> tuple[VenueInfo, str, bool] | None:
+        """The venue an acronym token names (``SIGMOD``, ``SC21``, ``SIGMOD/PODS``): (venue,
+        the form found, whether a year was glued to it). Cached per token: the words of venue
+        texts repeat."""
         info = self._acronyms.get(token)
         if info is not None:
             return info, token, False
@@ -1007,13 +1191,17 @@ class VenueRegistry:
             if info is not None:
                 return info, m.group(1), True
         if "/" in token or "-" in token:
-            for part in re.split(r"[/-]", token):
+            for part in _SLASH_DASH_RE.split(token):
                 info = self._acronyms.get(part)
                 if info is not None and part != token:
                     return info, part, False
         return None
 
-    def _acronym_candidates(self, plain: str) -> list[_Cand]:
+    def _acronym_candidates(self, plain: str, known: Set[int] = frozenset()) -> list[_Cand]:
+        """The registry acronyms ``plain`` names where exports put one. ``known``: the ids of
+        the venues already found as "main" candidates by a stronger step; an acronym naming one
+        of them as "main" too is left out, since ``_choose`` would never pick it (it ranks
+        after the stronger candidate of the same venue and adds nothing else)."""
         out: list[_Cand] = []
         for m in _TOKEN_RE.finditer(plain):
             found = self._acronym_lookup(m.group(0))
@@ -1022,25 +1210,26 @@ class VenueRegistry:
             info, form, glued = found
             start, end = m.span()
             before, after = plain[:start], plain[end:]
+            at_left = bool(_AT_AFTER_RE.match(after))
+            at_right = _names_parent_before(before)
+            kw = _KW_AFTER_RE.match(after)
+            parent = (at_right and not at_left) or bool(
+                kw and kw.group(1).lower().startswith("workshop") and info.kind != "workshop"
+            )
+            if not parent and id(info) in known:
+                continue
             year = glued or bool(_YEAR_AFTER_RE.match(after))
             paren = bool(_PAREN_BEFORE_RE.search(before) and _PAREN_AFTER_RE.match(after))
-            at_left = bool(_AT_AFTER_RE.match(after))
-            at_right = bool(_AT_BEFORE_RE.search(before))
-            kw = _KW_AFTER_RE.match(after)
-            whole = _filler_only(before + " " + after)
-            strong = year or paren or at_left or at_right or whole
+            # the rest of the text is only filler ("Proceedings of the ... SIGMOD"): asked last,
+            # as it is the dearest test
+            strong = year or paren or at_left or at_right or _filler_only(before + " " + after)
             weak = False
             if not strong and not (form in self._ambiguous or info.ambiguous):
                 seg_before, seg_after = _segment_around(plain, start, end)
                 weak = bool(kw) or _filler_only(seg_before + " " + seg_after)
             if not (strong or weak):
                 continue
-            role = "main"
-            if (at_right and not at_left) or (
-                kw and kw.group(1).lower().startswith("workshop") and info.kind != "workshop"
-            ):
-                role = "parent"
-            out.append(_Cand(info, 3, start, role, m.group(0)))
+            out.append(_Cand(info, 3, start, "parent" if parent else "main", m.group(0)))
         return out
 
     def _choose(self, cands: list[_Cand], plain: str, entry_type: str) -> VenueMatch | None:
@@ -1057,10 +1246,9 @@ class VenueRegistry:
         if not pool:
             return self._new_venue(plain, entry_type)
         best = min(pool, key=lambda c: (_KIND_RANK.get(c.info.kind, 9), c.strength, c.pos))
-        says_workshop = bool(_WORKSHOP_RE.search(fold(plain)))
         if (
-            says_workshop
-            and best.info.kind == "conference"
+            best.info.kind == "conference"
+            and _WORKSHOP_RE.search(fold(plain))
             and not any(c.covers_workshop for c in cands if c.info is best.info)
         ):
             return self._new_venue(plain, entry_type, parent=best.info.short, kind="workshop")
@@ -1080,7 +1268,7 @@ class VenueRegistry:
             before, after = plain[:start], plain[end:]
             base = _GLUED_YEAR_RE.fullmatch(token)
             name = base.group(1) if base and not self._acronyms.get(token) else token
-            if _AT_BEFORE_RE.search(before):
+            if _names_parent_before(before):
                 if parent is None:
                     found = self._acronym_lookup(token)
                     parent = found[0].short if found else name

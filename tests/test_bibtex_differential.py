@@ -4,7 +4,10 @@
 for every other block) must give the same blocks as bibtexparser's splitter alone, and
 ``read_bibtex(splitter="fast")`` the same result as ``read_bibtex(splitter="bibtexparser")``:
 records, problems, preamble, comments, strings, entry count. Likewise
-``pubdb.names.split_name_list`` and bibtexparser's ``split_multiple_persons_names``.
+``pubdb.names.split_name_list`` (its shortcuts) and pubdb's own name-list scanner
+(``pubdb.names._split_names``), and that scanner and bibtexparser's
+``split_multiple_persons_names``, which differ only where a name after " and " starts with an
+escape (pubdb keeps it, bibtexparser skips it).
 
 Inputs: every file under ``../shared/corpora`` (skipped when the folder is missing), the
 synthetic benchmark bibliography (``benchmarks/synth.py``), hypothesis-generated entries that
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -39,7 +43,13 @@ from pubdb.errors import InputError
 from pubdb.importers import bibtex as bibtex_module
 from pubdb.importers import read_bibtex
 from pubdb.importers._bibtex_split import FastEntry, split_bibtexparser, split_fast
-from pubdb.names import split_name_list
+from pubdb.names import (
+    _name_spans,  # the scanner the shortcuts must match
+    _split_names,
+    parse_name,
+    parse_name_list,
+    split_name_list,
+)
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 CORPUS_FILES = sorted(path for path in CORPORA.rglob("*") if path.is_file())
@@ -277,19 +287,102 @@ def test_unknown_splitter_is_refused():
 
 NAME_PIECES = ["a", "A", "n", "N", "d", "D", "and", "AND", "And", " ", "  ", "\t", "\n", "\r",
                "{", "}", "\\", "x", "~", "\xa0", " and ", "\\'", '{\\"u}', "others", ",",
-               "\\{", "\\}", "Andrea", "\\\\"]  # fmt: skip
+               "\\{", "\\}", "Andrea", "\\\\", " and}", "{\\v{S}}", " a\\", "Li, X.",
+               "et al.", "\\c{C}elik", "\\'E", " and \\'Emile", ' and \\"{U}nal',
+               " AND\n \\c{C}"]  # fmt: skip
+PIECED_LIST = st.lists(st.sampled_from(NAME_PIECES), max_size=25).map("".join)
+# Lists of names, many starting with an escape, between separators of every kind.
+LIST_NAME = st.lists(st.sampled_from([*NAME_PIECES[:-3], "Zola", "Li, X."]), max_size=4)
+ESCAPED_NAME = st.tuples(
+    st.sampled_from(["\\'", "\\c", '\\"', "\\\\", "\\", "\\{", "\\}", "\\ ", "\\\n", "\\a"]),
+    LIST_NAME.map("".join),
+).map("".join)
+LISTED = st.one_of(ESCAPED_NAME, LIST_NAME.map("".join))
+SEPARATOR = st.sampled_from([" and ", " AND ", " and\n  ", "\tAnd  ", " and\r\n"])
+ESCAPED_LIST = st.tuples(LISTED, st.lists(st.tuples(SEPARATOR, LISTED), max_size=4)).map(
+    lambda parts: parts[0] + "".join(separator + name for separator, name in parts[1])
+)
+
+LEADING_ESCAPES = re.compile(r"^(?:\\.|\\$)+", re.DOTALL)
+
+
+def bibtexparser_reading(value: str) -> list[str]:
+    """bibtexparser's split as pubdb's scanner predicts it: bibtexparser reads an escape where
+    a name after a separator starts (backslash and the character after it) as if it were
+    white space, and starts the name after it (or, with no word after it, not at all)."""
+    names = value.strip(" \r\n\t")
+    if not names:
+        return []
+    blanked = names
+    while escapes := [s for s, _ in _name_spans(blanked)[1:] if blanked[s] == "\\"]:
+        for at in escapes:
+            blanked = blanked[:at] + "  "[: len(blanked) - at] + blanked[at + 2 :]
+    return [names[start:end] for start, end in _name_spans(blanked)]
+
+
+def assert_differs_from_bibtexparser_only_by_kept_escapes(value: str) -> None:
+    ours, theirs = _split_names(value), split_multiple_persons_names(value)
+    escaped = [name for name in ours[1:] if name.startswith("\\")]
+    if not escaped:
+        assert ours == theirs
+        return
+    assert theirs == bibtexparser_reading(value)
+    if all(
+        (rest := LEADING_ESCAPES.sub("", name)) and rest[0] not in " \t\r\n}" for name in escaped
+    ):
+        # the usual case (a word follows the escape): the same names, less the escapes
+        assert theirs == [ours[0], *(LEADING_ESCAPES.sub("", name) for name in ours[1:])]
+        assert ours != theirs
 
 
 @DIFF
-@given(value=st.lists(st.sampled_from(NAME_PIECES), max_size=25).map("".join))
+@given(value=st.one_of(PIECED_LIST, ESCAPED_LIST))
 def test_name_lists_split_the_same(value):
-    assert split_name_list(value) == split_multiple_persons_names(value)
+    assert split_name_list(value) == _split_names(value)
+
+
+@DIFF
+@given(value=st.one_of(PIECED_LIST, ESCAPED_LIST))
+def test_name_lists_parse_like_the_scanner_splits(value):
+    # parse_name_list splits on its own (with what it remembered about each name)
+    names, truncated = [], False
+    for raw in _split_names(value):
+        if raw.strip().lower() in ("others", "et al.", "et al", "et. al.", "{others}"):
+            truncated = True
+        elif (name := parse_name(raw)).family or name.given:
+            names.append(name)
+    assert parse_name_list(value) == (names, truncated)
 
 
 @DIFF
 @given(value=st.text(max_size=60))
 def test_any_text_name_list_splits_the_same(value):
-    assert split_name_list(value) == split_multiple_persons_names(value)
+    assert split_name_list(value) == _split_names(value)
+    assert_differs_from_bibtexparser_only_by_kept_escapes(value)
+
+
+@DIFF
+@given(value=st.one_of(PIECED_LIST, ESCAPED_LIST))
+def test_scanner_is_bibtexparsers_but_keeps_escapes_starting_names(value):
+    assert_differs_from_bibtexparser_only_by_kept_escapes(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ours", "theirs"),
+    [
+        pytest.param("A and \\'Emile Zola", ["A", "\\'Emile Zola"], ["A", "Emile Zola"], id="word"),
+        pytest.param("A and \\c{C}elik", ["A", "\\c{C}elik"], ["A", "{C}elik"], id="brace"),
+        pytest.param("A AND\n \\\\\\'E", ["A", "\\\\\\'E"], ["A", "E"], id="two-escapes"),
+        pytest.param("A and \\", ["A", "\\"], ["A and \\"], id="at-the-end"),
+        pytest.param("A and \\x and B", ["A", "\\x", "B"], ["A", "and B"], id="space-after"),
+        pytest.param("A and \\x} B", ["A", "\\x} B"], ["A and \\x} B"], id="brace-after"),
+        pytest.param("\\'Emile and B", ["\\'Emile", "B"], ["\\'Emile", "B"], id="first-name"),
+    ],
+)
+def test_bibtexparser_reading_is_predicted(value: str, ours: list[str], theirs: list[str]):
+    assert _split_names(value) == split_name_list(value) == ours
+    assert split_multiple_persons_names(value) == bibtexparser_reading(value) == theirs
+    assert_differs_from_bibtexparser_only_by_kept_escapes(value)
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason=f"no corpora at {CORPORA}")
@@ -307,4 +400,5 @@ def test_corpus_name_lists_split_the_same():
                            if f.key.lower() in ("author", "editor")]  # fmt: skip
     assert len(values) > 500
     for value in values:
-        assert split_name_list(value) == split_multiple_persons_names(value), value
+        assert split_name_list(value) == _split_names(value), value
+        assert_differs_from_bibtexparser_only_by_kept_escapes(value)

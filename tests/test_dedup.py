@@ -1,11 +1,14 @@
-"""Tests for pubdb.dedup: each signal, each guard, blocking, clustering and item building."""
+"""Tests for pubdb.dedup: signals, guards, blocking, the import index, clustering, items."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import itertools
+import pickle
 import random
+import sys
+from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz, process
@@ -18,13 +21,17 @@ from pubdb.dedup import (
     choose_survivor,
     cluster,
     find_candidates,
+    incoming_item,
     is_generic_title,
     item_from_record,
+    item_with_venue,
     notice_kind,
     score_pair,
     title_numbers,
     venues_compatible,
 )
+from pubdb.errors import InputError
+from pubdb.importers import read_bibtex
 from pubdb.names import name_match_key, parse_name
 from pubdb.records import AuthorEntry, BibRecord
 from pubdb.textnorm import fold, title_key
@@ -770,7 +777,11 @@ def test_sorted_list_behaves_like_a_sorted_python_list(monkeypatch, seed):
     for _ in range(400):
         value = f"{rng.randrange(1000):03d}"
         if rng.random() < 0.55 and value not in reference:
-            values.add(value)
+            at, pos = values.window(value, 1)[2:]
+            if at >= 0 and rng.random() < 0.5:
+                values.insert_at(at, pos, value)  # where the lookup found it
+            else:
+                values.add(value)
             reference.append(value)
             reference.sort()
         elif rng.random() < 0.5 and reference:
@@ -786,6 +797,43 @@ def test_sorted_list_behaves_like_a_sorted_python_list(monkeypatch, seed):
             assert window == reference[max(0, pos - count) : pos + count]
             assert split == min(pos, count)
     assert dedup._SortedList().around("x", 8) == ([], 0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sorted_pairs_behave_like_a_sorted_python_list_of_pairs(monkeypatch, seed):
+    monkeypatch.setattr(dedup._SortedPairs, "CHUNK", 3)  # many chunks, splits and empties
+    rng = random.Random(seed)
+
+    def pair() -> tuple[str, str]:  # few texts: many pairs share one (anagram titles)
+        return f"{rng.randrange(40):02d}", f"{rng.randrange(30):02d}"
+
+    initial = {pair() for _ in range(20)}
+    pairs = dedup._SortedPairs(initial)
+    reference = sorted(initial)
+    for _ in range(500):
+        value = pair()
+        if rng.random() < 0.55 and value not in reference:
+            pairs.add(*value)
+            reference.append(value)
+            reference.sort()
+        elif rng.random() < 0.5 and reference:
+            gone = rng.choice(reference)
+            pairs.remove(*gone)
+            reference.remove(gone)
+        elif value not in reference:
+            pairs.remove(*value)  # absent: no error
+        assert list(pairs) == reference and len(pairs) == len(reference)
+        text = value[0]
+        for count in (1, 2, 8):
+            pos = next((k for k, v in enumerate(reference) if v >= (text, "")), len(reference))
+            texts, keys, split, at, place = pairs.window(text, count)
+            expected = reference[max(0, pos - count) : pos + count]
+            assert list(zip(texts, keys, strict=True)) == expected
+            assert split == min(pos, count)
+            if reference:  # the place found: that of (text, "") in the whole order
+                chunks = pairs._texts
+                assert sum(map(len, chunks[:at])) + place == pos
+    assert dedup._SortedPairs().window("x", 8) == ([], [], 0, -1, 0)
 
 
 def _reference_candidates(stored: list[DedupItem], new: DedupItem) -> set[int | str]:
@@ -832,6 +880,7 @@ def test_index_candidates_are_exactly_the_windows(monkeypatch):
     """Adds, replacements and discards in random order; after each step the index's
     candidates for a probe equal the obvious computation over what is stored."""
     monkeypatch.setattr(dedup._SortedList, "CHUNK", 4)
+    monkeypatch.setattr(dedup._SortedPairs, "CHUNK", 4)
     rng = random.Random(11)
     pool = _filler(120, 2)
     for base in rng.sample(pool, 30):  # typos, moved words, subtitles, shared DOIs, twins
@@ -873,6 +922,98 @@ def test_index_candidates_are_exactly_the_windows(monkeypatch):
     assert fuzzy >= 10  # the windows were exercised, not only the exact blocks
 
 
+def _assert_orders_sorted(index: DedupIndex, stored: dict) -> None:
+    keys = {it.title_key for it in stored.values() if it.title_key and not it.generic}
+    assert list(index._plain) == sorted(keys)
+    assert list(index._reversed) == sorted(key[::-1] for key in keys)
+    assert list(index._by_words) == sorted((dedup._sorted_words(key), key) for key in keys)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_index_lookup_then_add_is_what_an_add_alone_does(monkeypatch, seed):
+    """What an import does: look an incoming item up, then add it under its new id (the
+    lookup's places reused), sometimes with the index changed in between (the places are
+    then stale and not used). The three orders stay exactly sorted, and candidates stay the
+    obvious computation."""
+    monkeypatch.setattr(dedup._SortedList, "CHUNK", 3)
+    monkeypatch.setattr(dedup._SortedPairs, "CHUNK", 3)
+    rng = random.Random(seed)
+    pool = _filler(60, seed)
+    for base in rng.sample(pool, 20):
+        words = base.title.split()
+        rng.shuffle(words)  # an anagram title: the same word-sorted key
+        pool.append(item(" ".join(words), authors=("X Y",), year=base.year))
+        pool.append(item(f"{base.title}: with a subtitle", authors=("X Y",), year=base.year))
+    pool += [item("Preface", year=2001, authors=(a,)) for a in ("A B", "C D")]
+    pool += [item(f"Paper {n} about clouds", doi="10.1/shared") for n in range(3)]
+    pool += [item("Graph data flow model"), item("model flow data Graph"), item("")]
+    index = DedupIndex(pool[:10])
+    stored = {it.id: it for it in pool[:10]}
+    refs = itertools.count(10_000)
+    for step in range(400):
+        incoming = dataclasses.replace(rng.choice(pool), id=dedup.INCOMING)
+        index.best_match(incoming)
+        action = rng.random()
+        if action < 0.15 and stored:  # a merge: the matched item goes, another comes
+            gone = rng.choice(list(stored))
+            index.discard(gone)
+            del stored[gone]
+        elif action < 0.25:
+            incoming = dataclasses.replace(rng.choice(pool), id=dedup.INCOMING)  # other key
+        elif action < 0.3 and stored:  # the same id again: replaced
+            incoming = dataclasses.replace(incoming, id=rng.choice(list(stored)))
+        added = copy.copy(incoming)
+        if added.id == dedup.INCOMING:
+            object.__setattr__(added, "id", next(refs))  # what the importer does
+        index.add(added)
+        stored[added.id] = added
+        _assert_orders_sorted(index, stored)
+        probe = rng.choice(pool)
+        assert {c.id for c in index.candidates(probe)} == _reference_candidates(
+            list(stored.values()), probe
+        ), step
+    assert len(index) == len(stored)
+
+
+def test_cut_short_is_the_walk_over_the_whole_window():
+    rng = random.Random(4)
+    vocab = ["a", "b", "ab", "ba", "abc"]
+    for _ in range(3000):
+        title_key = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 7)))
+        keys = {" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 7))) for _ in range(30)}
+        keys |= {" ".join(title_key.split()[:n]) for n in range(1, 7)}  # its own prefixes
+        below = sorted(key for key in keys if key < title_key)
+        window = below[-dedup.WINDOW :]
+        expected = [
+            key
+            for key in window
+            if title_key.startswith(key) and dedup._prefix_words(key, title_key)
+        ]
+        assert dedup._cut_short(title_key, window, len(window)) == expected, title_key
+
+
+def test_notice_kind_is_the_word_and_prefix_rule():
+    def reference(key: str) -> str:
+        for word in key.split():
+            if word in dedup._NOTICE_WORDS:
+                return dedup._NOTICE_WORDS[word]
+        for prefix, kind in dedup._NOTICE_PREFIXES:
+            if key == prefix or key.startswith(prefix + " "):
+                return kind
+        return "paper"
+
+    rng = random.Random(6)
+    vocab = [
+        *dedup._NOTICE_WORDS,
+        *(word for prefix, _ in dedup._NOTICE_PREFIXES for word in prefix.split()),
+        "paper", "erratumx", "xerratum", "", "\u00a0", "\t", "\n", "\x1c", "\u3000", "\u200b",
+    ]  # fmt: skip
+    for _ in range(20000):
+        words = [rng.choice(vocab) for _ in range(rng.randint(0, 5))]
+        key = rng.choice([" ", " ", "", "\t", "\u00a0", "\u200b"]).join(words)
+        assert notice_kind(key) == reference(key), repr(key)
+
+
 def test_index_best_match_tie_goes_to_the_record_added_first():
     first, second = item(doi="10.1/t"), item(doi="10.1/t")
     index = DedupIndex([first, second])
@@ -900,6 +1041,106 @@ def test_items_share_repeated_strings():
     assert a.author_keys == b.author_keys
     assert all(x is y for x, y in zip(a.author_keys, b.author_keys, strict=True))
     assert a.venue is b.venue and a.entry_type is b.entry_type
+
+
+# -- items built in the reader's worker processes -----------------------------------------------
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+CORPUS_FILES = sorted(CORPORA.rglob("*.bib")) if CORPORA.is_dir() else []
+# (venue_short, venue_kind) as the registry may give them: nothing, both, a kind that says
+# nothing, a short name alone, a kind alone.
+REGISTRY = [("", ""), ("FGCS", "journal"), ("", "other"), ("SIGMOD", "other"), ("", "workshop")]
+
+
+def _slots(it: DedupItem) -> dict[str, object]:
+    return dict(zip(dedup._ITEM_SLOTS, dedup._item_values(it), strict=True))
+
+
+def _check_worker_items(records: list[BibRecord]) -> None:
+    """For each record and registry answer: the worker's item completed in the main process
+    is item_from_record's, slot by slot; a pickle round trip keeps every slot."""
+    assert records
+    for number, rec in enumerate(records):
+        assert _slots(incoming_item(rec)) == _slots(item_from_record(dedup.INCOMING, rec))
+        for short, kind in REGISTRY:
+            expected = item_from_record(dedup.INCOMING, rec, venue_short=short, venue_kind=kind)
+            built = incoming_item(rec)
+            done = item_with_venue(built, rec, short, kind)
+            assert done is built  # completed in place
+            assert _slots(done) == _slots(expected), (rec.key, short, kind)
+        # As it comes from a worker process (each registry answer in turn).
+        short, kind = REGISTRY[number % len(REGISTRY)]
+        travelled = pickle.loads(pickle.dumps(incoming_item(rec), pickle.HIGHEST_PROTOCOL))
+        assert _slots(item_with_venue(travelled, rec, short, kind)) == _slots(
+            item_from_record(dedup.INCOMING, rec, venue_short=short, venue_kind=kind)
+        )
+        built = incoming_item(rec)
+        assert _slots(pickle.loads(pickle.dumps(built))) == _slots(built)
+        built.numbers, built.notice  # noqa: B018 - the caches filled travel too
+        assert _slots(pickle.loads(pickle.dumps(built))) == _slots(built)
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason=f"no corpora at {CORPORA}")
+@pytest.mark.parametrize(
+    "path", CORPUS_FILES, ids=[str(p.relative_to(CORPORA)) for p in CORPUS_FILES] or None
+)
+def test_worker_items_are_item_from_record_for_every_corpus_record(path: Path):
+    try:
+        records = read_bibtex(path, workers=1).records
+    except InputError:
+        pytest.skip("not a readable .bib file (its own tests say why)")
+    if not records:
+        pytest.skip("no entries")
+    _check_worker_items(records)
+
+
+def test_worker_items_are_item_from_record_for_synthetic_records():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from synth import generate_bib
+    finally:
+        sys.path.pop(0)
+    _check_worker_items(
+        read_bibtex("synth.bib", text=generate_bib(2000, seed=3), workers=1).records
+    )
+
+
+def test_pickle_puts_every_slot_back_in_its_place():
+    made = object.__new__(DedupItem)  # a distinct value in every slot
+    for number, (name, setter) in enumerate(
+        zip(dedup._ITEM_SLOTS, dedup._SLOT_SETTERS, strict=True)
+    ):
+        value = {"year": 3000 + number, "author_keys": (f"a|{number}",)}.get(name, f"v{number}")
+        setter(made, value)
+    back = pickle.loads(pickle.dumps(made))
+    assert type(back) is DedupItem and back == made and hash(back) == hash(made)
+    assert _slots(back) == _slots(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.title = "changed"  # still frozen
+
+
+def test_item_with_venue_takes_a_key_generated_later():
+    rec = _record(key="")
+    built = incoming_item(rec)
+    rec.key = "foster2021learned"  # what the reader does after the workers
+    done = item_with_venue(built, rec, "FGCS", "journal")
+    assert done.key == "foster2021learned"
+    assert _slots(done) == _slots(item_from_record(dedup.INCOMING, rec, "FGCS", "journal"))
+
+
+def test_unpickled_items_share_strings_again():
+    records = [_record(key=k, volume="12", number="3", pages="1--9") for k in ("a", "b")]
+    made = [item_from_record(n, rec, "FGCS", "journal") for n, rec in enumerate(records)]
+    a, b = (pickle.loads(pickle.dumps(it)) for it in made)  # two pickles: no shared memo
+    for name in ("entry_type", "venue", "venue_kind", "volume", "number", "year"):
+        assert getattr(a, name) is getattr(b, name), name
+    assert a.venue is sys.intern("fgcs")
+    assert all(x is y for x, y in zip(a.author_keys, b.author_keys, strict=True))
+    assert a.author_keys[0] is made[0].author_keys[0]
+    # The record's own strings again once completed (one copy of a title in memory).
+    done = item_with_venue(a, records[0], "FGCS", "journal")
+    assert done.title is records[0].title and done.pages is records[0].pages
+    assert done.key is records[0].key
 
 
 @pytest.mark.parametrize(

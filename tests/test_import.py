@@ -571,3 +571,116 @@ def test_overlong_value(change, reason):
         assert found is None
     else:
         assert found is not None and found.startswith(reason) and found.endswith("not imported")
+
+
+def _entries(count: int, *, crossref_at: int | None = None, keyless_at: int | None = None) -> str:
+    """``count`` distinct articles; one may point at a proceedings at the end (crossref,
+    child first as BibTeX wants it), one may have no key."""
+    parts = []
+    for number in range(count):
+        key = "" if number == keyless_at else f"paper{number}"
+        extra = "crossref = {proc}," if number == crossref_at else ""
+        parts.append(
+            f"@inproceedings{{{key},\n  author = {{Author{number}, Ann and Other, Bob}},\n"
+            f"  title = {{Study number {number} of streaming imports}},\n"
+            f"  year = {{{2000 + number % 20}}},\n  {extra}\n}}\n"
+        )
+    parts.append("@proceedings{proc,\n  title = {Proceedings of Chunks},\n  year = {2020}\n}\n")
+    return "\n".join(parts)
+
+
+def _import_events(
+    db: str, bib: Path, monkeypatch, *, processes: bool = False
+) -> tuple[list[str], dict, list]:
+    """Import ``bib`` read in small chunks (``processes``: by worker processes too, whatever
+    the machine); (events in order, database state, progress calls)."""
+    from pubdb.importers import bibtex
+    from pubdb.importing import Importer, ImportInput, import_files
+
+    events: list[str] = []
+    feed, import_record = bibtex._Assembler.feed, Importer.import_record
+
+    def logged_feed(self, *args):
+        events.append("read")
+        return feed(self, *args)
+
+    def logged_import(self, record, *args, **kwargs):
+        events.append(f"store {record.key}")
+        return import_record(self, record, *args, **kwargs)
+
+    monkeypatch.setattr(bibtex, "_CHUNK_CHARS", 2048)
+    if processes:
+        monkeypatch.setattr(bibtex, "_PARALLEL_MIN_CHARS", 0)
+        monkeypatch.setattr(bibtex, "_process_count", lambda workers, size: 2)
+    monkeypatch.setattr(bibtex._Assembler, "feed", logged_feed)
+    monkeypatch.setattr(Importer, "import_record", logged_import)
+    calls: list[tuple[str, int, int]] = []
+    store = open_store(db)
+    try:
+        with store.transaction() as session:
+            import_files(session, [ImportInput(str(bib))], progress=lambda *a: calls.append(a))
+        with store.transaction() as session:
+            state = database_state(session)
+    finally:
+        store.dispose()
+    return events, state, calls
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["one-process", "worker-processes"])
+def test_records_are_stored_while_the_file_is_still_read(db_path, tmp_path, monkeypatch, processes):
+    bib = write(tmp_path, "many.bib", _entries(60))
+    events, state, calls = _import_events(str(db_path), bib, monkeypatch, processes=processes)
+    assert events.index("store paper0") < len(events) - events[::-1].index("read") - 1
+    assert len(state["papers"]) == 61
+    # Progress after each part: positions grow to the file's size (in characters).
+    size = len(bib.read_text(encoding="utf-8"))
+    positions = [position for _, position, _ in calls]
+    assert len(calls) > 3 and positions == sorted(positions) and positions[-1] == size
+    assert {(path, total) for path, _, total in calls} == {(str(bib), size)}
+
+
+@pytest.mark.parametrize(
+    ("crossref_at", "keyless_at"),
+    [(5, None), (None, 5), (40, 3)],
+    ids=["crossref-holds-back-the-rest", "keyless-holds-back-the-rest", "both"],
+)
+def test_entries_that_need_the_whole_file_wait_for_it(
+    db_path, tmp_path, monkeypatch, crossref_at, keyless_at
+):
+    # An entry with a crossref (its parent comes later) or without a key (its generated key
+    # must clear every key of the file) is stored after the whole file is read, and so is
+    # every entry after it: the order of the file, and so the import, stays the same.
+    bib = write(tmp_path, "wait.bib", _entries(60, crossref_at=crossref_at, keyless_at=keyless_at))
+    events, state, _ = _import_events(str(db_path), bib, monkeypatch)
+    first_waiting = min(n for n in (crossref_at, keyless_at) if n is not None)
+    last_read = len(events) - events[::-1].index("read") - 1
+    stored = [event for event in events if event.startswith("store")]
+    assert stored[first_waiting] == events[last_read + 1]
+    assert events.index(f"store paper{first_waiting - 1}") < last_read
+    reference, _, _ = import_with_batch_size(str(tmp_path / "ref.sqlite"), bib, 1000, monkeypatch)
+    assert state == reference
+    papers = {row[0]: row for row in state["papers"]}
+    if crossref_at is not None:
+        assert f"paper{crossref_at}" in papers
+    if keyless_at is not None:
+        assert f"paper{keyless_at}" not in papers and len(papers) == 61
+
+
+def test_progress_bars_only_for_large_inputs():
+    import io
+
+    from pubdb.cli.importing import PROGRESS_MIN_CHARS, ProgressBars
+
+    out = io.StringIO()
+    with ProgressBars(out) as bars:
+        bars("small.bib", 10, 100)
+        assert bars.bar is None
+        size = PROGRESS_MIN_CHARS * 2
+        bars("big.bib", size // 2, size)
+        assert (bars.path, bars.bar.pos) == ("big.bib", size // 2)
+        bars("big.bib", size, size)
+        assert bars.bar.pos == size
+        bars("next.bib", 5, size)
+        assert (bars.path, bars.bar.pos) == ("next.bib", 5)
+    assert bars.bar is None
+    assert "big.bib" in out.getvalue() and "next.bib" in out.getvalue()

@@ -10,11 +10,11 @@ import bibtexparser
 import pytest
 
 from pubdb.errors import InputError
-from pubdb.importers import BibtexReadResult, ReadProblem, read_bibtex
+from pubdb.importers import BibtexReadResult, ReadProblem, _bibtex_record, read_bibtex
 from pubdb.importers import bibtex as bibtex_module
 from pubdb.importers._bibtex_text import decode_bytes
 from pubdb.importers._bibtex_values import StringTable, evaluate, parse_month, parse_year
-from pubdb.records import PersonName
+from pubdb.records import PersonName, SourceRef
 
 DATA = Path(__file__).resolve().parent / "data" / "bibtex"
 
@@ -132,6 +132,28 @@ def test_evaluate(raw, expected):
     strings = StringTable()
     strings.define("X", 1, "X")
     assert evaluate(raw, strings, 10) == expected
+    assert evaluate(raw, strings, 10) == expected  # (a macro name's value is remembered)
+
+
+def test_evaluated_macro_names_follow_redefinitions_and_lines():
+    strings = StringTable()
+    strings.define("conf", 5, "{First}")
+    assert evaluate("conf", strings, 1) == ("{First}", [])  # before it: the first definition
+    assert evaluate("Conf", strings, 9) == ("{First}", [])
+    assert evaluate("jan", strings, 9) == ("January", [])
+    strings.define("conf", 8, "Second  one ")
+    strings.define("jan", 20, "Janvier")
+    assert [evaluate("conf", strings, line)[0] for line in (1, 7, 8, 30)] == [
+        "{First}", "{First}", "Second one", "Second one"]  # fmt: skip
+    assert evaluate("jan", strings, 30) == ("Janvier", [])
+    assert evaluate("later", strings, 30)[1] == ["undefined @string macro 'later'; kept as text"]
+    strings.define("later", 40, "L")
+    assert evaluate("later", strings, 30) == ("L", [])
+    # without a table (or an empty one), only the built-in months
+    for table in (None, StringTable()):
+        assert evaluate("Dec", table, 1) == ("December", [])
+        assert evaluate("conf", table, 1) == (
+            "conf", ["undefined @string macro 'conf'; kept as text"])  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,6 +545,31 @@ def test_a_splitter_crash_costs_only_the_block_that_causes_it(monkeypatch, split
     ]
 
 
+def test_records_are_the_same_built_by_keyword(monkeypatch):
+    # normalise_entry passes BibRecord's fields by position while their order is as expected
+    fields = {
+        "title": "T",
+        "author": "A. Smith and others",
+        "year": "2021a",
+        "volume": "{3}",
+        "pages": "1 - 2",
+        "doi": "doi:10.1/X",
+        "note": "n",
+        "keywords": "a; b",
+        "z": "z",
+    }
+    source = SourceRef("x.bib", 1, "@misc{k, ...}")
+    warnings: list[str] = []
+    assert _bibtex_record._POSITIONAL, "BibRecord's fields moved: update _RECORD_FIELDS"
+    positional = _bibtex_record.normalise_entry("k", "misc", fields, source, warnings.append)
+    monkeypatch.setattr(_bibtex_record, "_POSITIONAL", False)
+    keyword = _bibtex_record.normalise_entry("k", "misc", fields, source, warnings.append)
+    assert positional == keyword
+    assert (keyword.volume, keyword.pages, keyword.doi, keyword.tags) == (
+        "3", "1--2", "10.1/x", ("a", "b"))  # fmt: skip
+    assert keyword.fields == {"z": "z", "year": "2021a"}
+
+
 def test_a_normalisation_crash_costs_only_its_entry(monkeypatch):
     real = bibtex_module.normalise_entry
 
@@ -648,3 +695,50 @@ def test_names_from_worker_processes_are_shared_again():
     assert first.authors[0].name is first.editors[0] is third.authors[1].name
     assert third.authors[1] == author("Foster", student=True)  # marks kept apart
     assert first.authors[1] == author("Liu") and first.authors[1] is not first.authors[0]
+
+
+def _key_and_title(record) -> tuple[str, str]:
+    """A ``prepare`` for the stream tests (module level: worker processes run it)."""
+    return record.key, record.title
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "worker-processes"])
+def test_stream_hands_out_records_as_chunks_are_read(monkeypatch, workers):
+    from pubdb.importers.bibtex import stream_bibtex
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from synth import generate_bib
+    finally:
+        sys.path.pop(0)
+    text = generate_bib(300, seed=5)
+    # A crossref child (its parent comes last) holds back itself and everything after it.
+    child_at = text.index("\n@", len(text) * 2 // 3)
+    text = (
+        text[:child_at]
+        + "\n@inproceedings{child, title = {Child}, crossref = {parent}}\n"
+        + text[child_at:]
+        + "\n@proceedings{parent, title = {Parent Proceedings}, year = 2020}\n"
+    )
+    whole = read_bibtex("s.bib", text=text, workers=1)
+    monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 5000)
+    if workers > 1:
+        monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
+    stream = stream_bibtex("s.bib", text=text, workers=workers, prepare=_key_and_title)
+    with pytest.raises(RuntimeError):
+        stream.result()
+    batches = list(stream.batches())
+    records = [record for batch, _ in batches for record, _ in batch]
+    assert records == whole.records
+    # every record comes with what prepare made of it, with its final key
+    assert all(prepared == (r.key, r.title) for batch, _ in batches for r, prepared in batch)
+    # records arrive chunk by chunk up to the child; the child and the rest at the end
+    sizes = [len(batch) for batch, _ in batches]
+    assert len(batches) == len(bibtex_module._chunk_bounds(text)) + 1
+    assert sizes[0] > 0 and sum(sizes[:-1]) == [r.key for r in records].index("child")
+    positions = [position for _, position in batches]
+    assert positions == sorted(positions) and positions[-1] == stream.size == len(text)
+    assert by_key(whole)["child"].venue_text == "Parent Proceedings"
+    result = stream.result()
+    assert result.records == [] and result.problems == whole.problems
+    assert result.entry_count == whole.entry_count

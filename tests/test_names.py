@@ -16,6 +16,7 @@ from pubdb.names import (
     parse_name,
     parse_name_list,
     same_person,
+    split_name_list,
 )
 from pubdb.records import PersonName
 
@@ -171,6 +172,29 @@ def test_corporate_names_stay_whole(raw: str, family: str) -> None:
             False,
             id="accents-newline",
         ),
+        # names that split at every " and " on their own (remembered per name) and the
+        # lists that must take bibtexparser's way although their names look the same
+        pytest.param(
+            r"G{\"u}rsoy, Doga and Liu, Z. and Andrea Smith and G{\"u}rsoy, Doga",
+            ["Doga Gürsoy", "Z. Liu", "Andrea Smith", "Doga Gürsoy"],
+            False,
+            id="repeated-names",
+        ),
+        pytest.param(
+            "A. Smith and and B. Jones", ["A. Smith", "and B. Jones"], False, id="and-and"
+        ),
+        pytest.param("Liu, Z. and {B and} C", ["Z. Liu", "B and C"], False, id="and-in-braces"),
+        pytest.param("{Liu, Z. and} B", ["Liu, Z. and B"], False, id="separator-in-braces"),
+        pytest.param("Liu, Z.\\ and B", ["Z. and B Liu"], False, id="escaped-space"),
+        pytest.param(
+            r"Liu, Z. and \'Emile Smith",
+            ["Z. Liu", "Émile Smith"],  # bibtexparser's splitter would drop the escape
+            False,
+            id="escape-starts-name",
+        ),
+        pytest.param(
+            r"\'Emile Smith and Liu, Z.", ["Émile Smith", "Z. Liu"], False, id="escape-starts-list"
+        ),
     ],
 )
 def test_parse_name_list(value: str, displays: list[str], truncated: bool) -> None:
@@ -178,6 +202,87 @@ def test_parse_name_list(value: str, displays: list[str], truncated: bool) -> No
     assert [name.display for name in names] == displays
     assert flag is truncated
     assert all(fold_name != "others" for fold_name in (n.family.lower() for n in names))
+
+
+SMITH = PersonName(given="John", family="Smith")
+EMILE = PersonName(given="Émile", family="Zola")
+CELIK = PersonName(given="Ioan", family="Çelik")
+
+
+# A name after " and " that starts with a LaTeX escape keeps it (bibtexparser's splitter skips
+# it, which lost the accent: "Emile Zola", "Ioan Celik", 'Ali "Unal'); (raw list, the names as
+# written, the decoded names). At the start of a list such names were always fine.
+ESCAPE_AFTER_SEPARATOR = [
+    ("acute", r"John Smith and \'Emile Zola", ["John Smith", r"\'Emile Zola"], [SMITH, EMILE]),
+    (
+        "cedilla-last-first",
+        r"Smith, John and \c{C}elik, Ioan",
+        ["Smith, John", r"\c{C}elik, Ioan"],
+        [SMITH, CELIK],
+    ),
+    (
+        "umlaut-braced-letter",
+        r"John Smith and \"{U}nal, Ali",
+        ["John Smith", r"\"{U}nal, Ali"],
+        [SMITH, PersonName(given="Ali", family="Ünal")],
+    ),
+    ("braced-letter", r"John Smith and \'{E}mile Zola", ["John Smith", r"\'{E}mile Zola"],
+     [SMITH, EMILE]),
+    ("braced-accent", r"John Smith and {\'E}mile Zola", ["John Smith", r"{\'E}mile Zola"],
+     [SMITH, EMILE]),
+    ("upper-AND", r"John Smith AND \'Emile Zola", ["John Smith", r"\'Emile Zola"], [SMITH, EMILE]),
+    ("newline", "John Smith and\n  \\'Emile Zola", ["John Smith", r"\'Emile Zola"], [SMITH, EMILE]),
+    ("spaces", "John Smith  and   \\'Emile Zola", ["John Smith", r"\'Emile Zola"], [SMITH, EMILE]),
+    (
+        "tab-crlf",
+        "Smith, John\tand\r\n\\c{C}elik, Ioan",
+        ["Smith, John", r"\c{C}elik, Ioan"],
+        [SMITH, CELIK],
+    ),
+    (
+        "letter-commands",
+        r"John Smith and \L{}ukasz, Tim and \O{}stergaard, Anne",
+        ["John Smith", r"\L{}ukasz, Tim", r"\O{}stergaard, Anne"],
+        [SMITH, PersonName(given="Tim", family="Łukasz"),
+         PersonName(given="Anne", family="Østergaard")],
+    ),
+    (
+        "all-escaped-and-others",
+        r"\'Emile Zola and \'Emile Zola and \c{C}elik, Ioan and others",
+        [r"\'Emile Zola", r"\'Emile Zola", r"\c{C}elik, Ioan", "others"],
+        [EMILE, EMILE, CELIK],
+    ),
+    (
+        "braces-around",
+        r"{\"O}zt{\"u}rk, Ali and \'{E}mile {Zola and Sons} and \v{S}imek, Ewa",
+        [r"{\"O}zt{\"u}rk, Ali", r"\'{E}mile {Zola and Sons}", r"\v{S}imek, Ewa"],
+        [PersonName(given="Ali", family="Öztürk"),
+         PersonName(given="Émile", family="Zola and Sons"),
+         PersonName(given="Ewa", family="Šimek")],
+    ),
+    # a name that is only an escape is a name of its own (it used to swallow the list:
+    # "John Smith and \'" was one person, given "John Smith", von "and")
+    ("only-an-accent", r"John Smith and \c{C}", ["John Smith", r"\c{C}"],
+     [SMITH, PersonName(family="Ç")]),
+    ("only-an-escape", r"John Smith and \'", ["John Smith", r"\'"],
+     [SMITH, PersonName(family="´")]),
+    ("escaped-backslash-at-end", "John Smith and \\\\", ["John Smith", "\\\\"], [SMITH]),
+    ("backslash-at-end", "John Smith and \\", ["John Smith", "\\"], [SMITH]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "written", "names"),
+    [c[1:] for c in ESCAPE_AFTER_SEPARATOR],
+    ids=[c[0] for c in ESCAPE_AFTER_SEPARATOR],
+)
+def test_escape_after_separator_is_kept(
+    value: str, written: list[str], names: list[PersonName]
+) -> None:
+    assert split_name_list(value) == written
+    assert parse_name_list(value) == (names, written[-1] == "others")
+    # each name alone (at the start of a list) decodes the same
+    assert [name for raw in written for name in parse_name_list(raw)[0]] == names
 
 
 # ------------------------------------------------------------------------------------------

@@ -334,3 +334,37 @@ def test_driver_query_raises_sqlalchemys_errors(store):
     missing = Table("not_there", MetaData(), Column("id", Integer))
     with pytest.raises(DBAPIError), store.transaction() as session:
         DriverQuery(select(missing.c.id)).rows(session.connection(), {})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///:memory:", "postgresql+psycopg2://user:p%40ss%25word@localhost/db"],
+    ids=["sqlite-memory", "password-with-percent"],
+)
+def test_alembic_config_keeps_percent_signs(url):
+    # configparser interpolates "%": unescaped, these URLs raised a traceback on open.
+    from types import SimpleNamespace
+
+    from sqlalchemy.engine import make_url
+
+    from pubdb.store import alembic_config
+
+    engine = SimpleNamespace(url=make_url(url))
+    stored = alembic_config(engine).get_main_option("sqlalchemy.url")
+    assert stored == engine.url.render_as_string(hide_password=False)
+
+
+def test_in_memory_database_opens_and_imports():
+    from pubdb.importing import ImportInput, import_files
+    from pubdb.model import Paper
+    from pubdb.store import open_store
+
+    store = open_store("sqlite:///:memory:")
+    try:
+        with store.transaction() as session:
+            example = Path(__file__).resolve().parents[1] / "bib" / "publications.bib"
+            report = import_files(session, [ImportInput(str(example))])
+            stored = session.scalar(select(func.count()).select_from(Paper))
+        assert stored == len(report.files[0].added) > 0
+    finally:
+        store.dispose()

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pubdb import textnorm
 from pubdb.textnorm import (
     arxiv_id_from,
     clean_spaces,
@@ -216,6 +217,12 @@ def test_title_bibtex_decodes_like_the_source(latex: str) -> None:
     assert protected_words(title_bibtex(latex)) == protected_words(latex)
 
 
+@given(st.text(alphabet="ab -'{}"))
+def test_text_whose_only_latex_is_braces_decodes_like_the_decoder(text: str) -> None:
+    # latex_to_unicode drops the braces without running the decoder (a fast path)
+    assert latex_to_unicode(text) == textnorm._Decoder(text).run(0, 0)[0]
+
+
 @given(st.text())
 def test_any_text_is_handled_without_errors(text: str) -> None:
     assert isinstance(latex_to_unicode(text), str)
@@ -397,6 +404,12 @@ def test_clean_spaces(value: str, expected: str) -> None:
             id="publisher-url",
         ),
         pytest.param("https://doi.org/10.1000%2Fxyz", "10.1000/xyz", id="url-encoded"),
+        pytest.param("HTTPS://WWW.DOI.ORG/10.1/AB.;", "10.1/ab", id="upper-prefix-trailing"),
+        pytest.param("urn:doi:10.1/x", "10.1/x", id="urn"),
+        pytest.param("https://doi.org/doi:10.1/x", "10.1/x", id="two-prefixes"),
+        pytest.param("doi:\t10.1/x", "10.1/x", id="doi-colon-tab"),
+        pytest.param("10.1/a{B}", "10.1/ab", id="braces"),
+        pytest.param("10.1/a\u00a0b", "10.1/ab", id="no-break-space"),
         pytest.param("", "", id="empty"),
     ],
 )
@@ -468,6 +481,10 @@ def test_arxiv_id_from(fields: dict[str, str], expected: str) -> None:
         pytest.param("300—309", "300--309", id="em-dash"),
         pytest.param("300 -- 309", "300--309", id="spaced-double"),
         pytest.param("300---309", "300--309", id="triple"),
+        pytest.param("300  -  309", "300--309", id="spaced-wide"),
+        pytest.param("300 - ", "300--", id="open-range"),
+        pytest.param("300-", "300-", id="open-hyphen"),
+        pytest.param("300 309", "300 309", id="no-dash"),
         pytest.param("300--309", "300--309", id="already"),
         pytest.param("pp. 300-309", "300--309", id="pp-prefix"),
         pytest.param("387-400, 410-412", "387--400, 410--412", id="list"),

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pubdb.venues import (
@@ -1255,3 +1255,383 @@ def test_resolution_is_total(text: str, hint: str) -> None:
     """Any text resolves to None or a match with a valid kind and a non-empty short name."""
     match = resolve_venue(text, hint=hint)
     assert match is None or (match.kind in KINDS and match.short.strip())
+
+
+# ============================================================================================
+# The shortcuts of resolution give what the patterns alone give
+# ============================================================================================
+# Resolution skips work that cannot change its answer: patterns whose required text is absent
+# (checked with substring tests on ASCII text), parts too short to name a venue, acronyms of a
+# venue a stronger step already found. The references below are the plain, pattern-only steps
+# (as they were before those shortcuts); each shortcut must agree with them on any text.
+
+import pubdb.venues as venues_module  # noqa: E402
+
+
+def _reference_words(plain: str) -> tuple[str, ...]:
+    s = venues_module.fold(plain).replace("&", " and ")
+    s = venues_module._INTL_RE.sub("international ", s)
+    s = venues_module._E_PREFIX_RE.sub("e", s)
+    s = venues_module._NON_WORD_RE.sub(" ", s)
+    return tuple(
+        w
+        for w in (venues_module._EXPAND.get(t, t) for t in s.split())
+        if w not in venues_module._STOPWORDS
+    )
+
+
+def _reference_strip_leading(s: str) -> str:
+    v = venues_module
+    while True:
+        before = s
+        s = s.lstrip(v._EDGE_PUNCT).rstrip(v._EDGE_PUNCT_RIGHT)
+        s = v._YEAR_RE.sub("", s, count=1) if v._YEAR_RE.match(s) else s
+        s = v._LEADING_RE.sub("", s.strip())
+        s = v._ORDINAL_RE.sub("", s, count=1) if v._ORDINAL_RE.match(s) else s
+        s = v._WORD_ORDINAL_RE.sub("", s, count=1) if v._WORD_ORDINAL_RE.match(s) else s
+        if s == before:
+            return s
+
+
+def _reference_clean_segment(seg: str) -> str:
+    v = venues_module
+    s = seg
+    if "(" in s or ")" in s:
+        while v._PAREN_RE.search(s):
+            s = v._PAREN_RE.sub(" ", s)
+        s = s.replace("(", " ").replace(")", " ")
+    if "@" in s:
+        s = v._AT_TOKEN_RE.sub("", s)
+    s = v._AT_PARENT_RE.sub(v._at_parent_sub, s)
+    has_digit = v._DIGIT_RE.search(s) is not None
+    if has_digit:
+        s = v._APOS_YEAR_RE.sub("", s)
+        s = v._DASH_YEAR_RE.sub(r"\1", s)
+        s = v._YEAR_RE.sub("", s)
+        s = v._ORDINAL_RE.sub("", s)
+    s = v._WORD_ORDINAL_RE.sub("", s)
+    if has_digit:
+        s = v._VOLUME_RE.sub("", s)
+    s = v.clean_spaces(s)
+    s = _reference_strip_leading(s)
+    if has_digit:
+        s = v._TRAILING_NUMBER_RE.sub("", s)
+    s = v._TRAILING_GENERIC_RE.sub("", s)
+    return v.clean_spaces(s).lstrip(v._EDGE_PUNCT).rstrip(v._EDGE_PUNCT_RIGHT)
+
+
+def _reference_filler_only(text: str) -> bool:
+    v = venues_module
+    s = v._APOS_YEAR_RE.sub(" ", text)
+    s = v._YEAR_RE.sub(" ", s)
+    s = v._ORDINAL_RE.sub(" ", s)
+    words = v._NON_WORD_RE.sub(" ", v.fold(s)).split()
+    return all(w in v._FILLER or w.isdigit() for w in words)
+
+
+def _reference_segment_around(plain: str, start: int, end: int) -> tuple[str, str]:
+    seps = venues_module._SEGMENT_SEPS
+    lo = max(plain.rfind(c, 0, start) for c in seps) + 1
+    his = [i for i in (plain.find(c, end) for c in seps) if i >= 0]
+    return plain[lo:start], plain[end : min(his) if his else len(plain)]
+
+
+def _reference_split_top(text: str, seps: str) -> list[tuple[int, str]]:
+    parts: list[tuple[int, str]] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            parts.append((start, text[start:i]))
+            start = i + 1
+    parts.append((start, text[start:]))
+    return parts
+
+
+def _reference_candidates(reg: VenueRegistry, plain: str) -> list:
+    """Every candidate, each part cleaned by the patterns, every acronym weighed."""
+    v = venues_module
+    cands = []
+    cleaned = clean_venue_text(plain)
+    if cleaned:
+        words = _reference_words(cleaned)
+        key = " ".join(words)
+        info = reg._exact.get(key) or reg._cleaned.get(key) or reg._loose.get(v._loose_key(words))
+        if info is not None:
+            ws = bool(v._WORKSHOP_RE.search(v.fold(cleaned)))
+            cands.append(v._Cand(info, 0, 0, "main", cleaned, ws))
+    body = v._EVENT_PREFIX_RE.sub("", plain, count=1)
+    offset = len(plain) - len(body)
+    for start, seg in _reference_split_top(body, ",;:"):
+        pieces = [(start, seg)]
+        for m in re.finditer(r"\s[-–—]\s", seg):
+            pieces.append((start + m.end(), seg[m.end() :]))
+        pieces += [(start, p) for p in re.split(r"\s[-–—]\s", seg)[:1]]
+        for pos, piece in pieces:
+            words = _reference_words(_reference_clean_segment(piece))
+            if len(words) < 3:
+                continue
+            key = " ".join(words)
+            info = (
+                reg._exact.get(key) or reg._cleaned.get(key) or reg._loose.get(v._loose_key(words))
+            )
+            if info is not None:
+                ws = bool(v._WORKSHOP_RE.search(v.fold(piece)))
+                cands.append(v._Cand(info, 1, offset + pos, "main", piece.strip(), ws))
+    norm = " ".join(v._NON_WORD_RE.sub(" ", v.fold(plain).replace("&", " and ")).split())
+    for info, rx, _ in reg._patterns:
+        m = rx.search(norm)
+        if m:
+            ws = bool(v._WORKSHOP_RE.search(m.group(0)))
+            cands.append(v._Cand(info, 2, m.start(), "main", m.group(0), ws))
+    cands.extend(reg._acronym_candidates(plain))  # no venue known: every acronym weighed
+    return cands
+
+
+# Pieces of venue texts and of what can go wrong: every word a shortcut looks for (at, with,
+# vol, no, ordinals, years), separators, LaTeX leftovers, and the non-ASCII letters that
+# case-insensitive patterns match for ASCII ones (ſ = s, K = k, İ/ı = i).
+_FRAGMENTS = [
+    "Proceedings", "proc.", "of", "the", "The", " ", " ", "  ", "\t", "\u00a0", "\x1c",
+    "International", "Int'l", "Intl.", "Conference", "Symposium", "Workshop", "workshops",
+    "on", "Data", "Management", "Systems", "Computing", "Journal", "Trans.", "e-Science", "e-",
+    "at", "AT", "At", "with", "co-located with", "held in conjunction with", "in", "In:",
+    "Vol.", "vol", "Volume 3", "No.", "no", "Nov", "number", "pp.", "Pages", "Part", "IV",
+    "Issue", "first", "First", "Twenty-First", "twentyfirst", "thirtieth", "Eleventh",
+    "twenty first", "1st", "27th", "2 nd", " st", "TH", "2019", "1999", "'19", "' 21", "19",
+    "20", "21", "2020-2021", "SC21", "SC", "SC'21", "HPDC", "SIGMOD/PODS", "CCGrid", "XLOOP@SC",
+    "AI-Science@HPDC", "arXiv", "arXiv:2209.01356", "CoRR", "abs/1234.5678", "IEEE", "ACM",
+    "VLDB", "&", "(", ")", ",", ";", ":", " - ", " – ", " — ", "-", "--", "''", "'", "’", "~",
+    "`", "{", "}", "\\", "$", "^", "@", "_", "/", ".", "ſt", "K", "İ", "ı", "é", "ü", "½",
+    "٣", "Ⅻ", "ﬁ", "Tempe, AZ, USA", "June 11-15", "Virtual Event",
+]  # fmt: skip
+_VENUE_LIKE = st.lists(st.sampled_from(_FRAGMENTS), max_size=14).map(" ".join) | st.lists(
+    st.sampled_from(_FRAGMENTS), max_size=14
+).map("".join)
+
+
+# Texts each shortcut has to get right (the random ones seldom build them).
+_SHORTCUT_EXAMPLES = [
+    "Workshop on Foo Things co-located with ICSE 2019",  # "at"/"with" before a parent
+    "Workshop on Foo held in conjunction with SC21",
+    "Foo Workshop at the SC21",
+    "Foo Workshop atthe ",
+    "Ninth Workshop on Foo Things",  # a word ordinal at the start
+    "Eleventh Symposium, twentyfirst Meeting, Twenty-First Day",
+    "Proceedings of the 1 st",  # an ordinal of its own word
+    "Proceedings of the 27th",
+    "Proceedings of the 3rd and 2nd",
+    "Big Data 3rd Edition",
+    "Journal of Foo Things No. 3 extra",  # volume words
+    "Journal of Foo Things, Nov 2019",
+    "Foo Things Part IV",
+    "Foo Things, 12: 3-4",  # a trailing number
+    "Foo Things 2019 - IEEE Conference",  # a generic trailing part
+    "Foo Things – Workshop Proceedings",
+    "SIGMOD '19: Proceedings of the 2019 International Conference on Management of Data",
+    "AAAI-82 Things",
+    "e-Science and int'l Things & Intl. Stuff",
+    "firſt Workſhop",  # ſ is s for a case-insensitive pattern
+    "Foo (Bar (Baz)) ((Qux), Quux",
+    "a--b 2019--2020 ''x'' ~y",
+]
+
+
+def _check_helpers(text: str) -> None:
+    v = venues_module
+    assert v._tokens(text) == v._NON_WORD_RE.sub(" ", text).split()
+    assert v._words.__wrapped__(text) == _reference_words(text)
+    assert v._strip_leading(text) == _reference_strip_leading(text)
+    assert v._clean_segment.__wrapped__(text) == _reference_clean_segment(text)
+    assert v._filler_only(text) == _reference_filler_only(text)
+    assert v._split_top(text, ",;:") == _reference_split_top(text, ",;:")
+    assert v._split_top(text, ",;") == _reference_split_top(text, ",;")
+    assert v._without_event_prefix.__wrapped__(text) == v._EVENT_PREFIX_RE.sub("", text, count=1)
+    assert v._names_parent_before(text) == bool(v._AT_BEFORE_RE.search(text))
+    for start, end in [(0, 0), (len(text) // 3, len(text) // 2), (len(text), len(text))]:
+        before = text[:start]
+        assert v._names_parent_before(before) == bool(v._AT_BEFORE_RE.search(before))
+        assert v._segment_around(text, start, end) == _reference_segment_around(text, start, end)
+    if v._fewer_than_three_words(text):
+        assert len(_reference_words(_reference_clean_segment(text))) < 3
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VENUE_LIKE)
+@example("")
+def test_text_helpers_give_what_the_patterns_give(text: str) -> None:
+    _check_helpers(text)
+
+
+@pytest.mark.parametrize("text", _SHORTCUT_EXAMPLES, ids=range(len(_SHORTCUT_EXAMPLES)))
+def test_text_helpers_on_texts_the_shortcuts_must_get_right(text: str) -> None:
+    for end in range(len(text) + 1):  # every prefix: where a match starts and ends matters
+        _check_helpers(text[:end])
+    for piece in re.split(r"[,;:]", text):
+        _check_helpers(piece)
+
+
+_CHOICE_TEXTS = [p.values[0] for p in RESOLVE_CASES] + [
+    "arXiv preprint arXiv:2209.01356",
+    "CoRR, abs/2209.01356",
+    "XLOOP workshop at SC21",
+    "Workshop on Data at SC20",
+    "ICCS 2015 International Conference On Computational Science, Procedia Computer Science",
+    "Proceedings of the Workshop on Foo Things, SIGMOD 2019",
+    "SIGMOD Workshop on Things, held with VLDB 2019",
+    "Future Gener. Comput. Syst. (FGCS) - Special Issue on HPDC 2018 - Part 2",
+    # the workshop's parent from the text, though the parent is also named as the main venue
+    "AI-Science workshop at SC21, International Conference for High Performance Computing, "
+    "Networking, Storage and Analysis",
+    "AI-Science workshop at the SC21, International Conference for High Performance "
+    "Computing, Networking, Storage and Analysis",
+    *_SHORTCUT_EXAMPLES,
+]
+
+
+def _same_choice(reg: VenueRegistry, plain: str) -> None:
+    for entry_type in ("", "inproceedings", "article"):
+        fast = reg._choose(reg._candidates(plain), plain, entry_type)
+        full = reg._choose(_reference_candidates(reg, plain), plain, entry_type)
+        assert fast == full
+
+
+@pytest.mark.parametrize("text", _CHOICE_TEXTS, ids=range(len(_CHOICE_TEXTS)))
+def test_candidates_choose_what_every_candidate_chooses(text: str) -> None:
+    reg = default_registry()
+    _same_choice(reg, venues_module._plain(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VENUE_LIKE)
+def test_candidates_choose_what_every_candidate_chooses_any_text(text: str) -> None:
+    plain = venues_module._plain(text)
+    if plain:
+        _same_choice(default_registry(), plain)
+
+
+def _fresh_registry() -> VenueRegistry:
+    """The shipped venues with caches of their own (texts other tests resolved are not in)."""
+    for name in ("clean_venue_text", "_clean_segment", "_words", "_plain", "_stop_kind"):
+        getattr(venues_module, name).cache_clear()
+    return VenueRegistry(builtin_venues())
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple]:
+    calls: list[tuple] = []
+    original = getattr(venues_module, name)
+
+    def counting(*args: object) -> object:
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(venues_module, name, counting)
+    return calls
+
+
+def test_acronym_of_a_venue_already_found_is_not_weighed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "arXiv" is found by the registry's patterns; the two "arXiv" tokens cannot change that,
+    so whether they stand where exports put acronyms is never asked."""
+    reg = _fresh_registry()
+    calls = _count_calls(monkeypatch, "_filler_only")
+    match = resolve_venue("arXiv preprint arXiv:2209.01356", registry=reg)
+    assert match is not None and match.short == "arXiv"
+    assert calls == []
+    # an acronym of a venue nothing else found is still weighed
+    match = resolve_venue("Best papers of SIGMOD and friends", registry=reg)
+    assert calls
+
+
+@pytest.mark.parametrize(
+    ("text", "skipped", "cleaned"),
+    [
+        pytest.param(
+            "arXiv preprint arXiv:2209.01356", "2209.01356", "arXiv preprint arXiv", id="arxiv"
+        ),
+        pytest.param(
+            "Proc. VLDB Endow., 12(3)", " 12(3)", "Proc. VLDB Endow.", id="journal-volume"
+        ),
+    ],
+)
+def test_parts_too_short_to_name_a_venue_are_not_cleaned(
+    monkeypatch: pytest.MonkeyPatch, text: str, skipped: str, cleaned: str
+) -> None:
+    reg = _fresh_registry()
+    calls = _count_calls(monkeypatch, "_clean_segment")
+    resolve_venue(text, registry=reg)
+    cleaned_parts = [args[0] for args in calls]
+    assert skipped not in cleaned_parts
+    assert cleaned in cleaned_parts
+
+
+def test_parts_are_matched_once_per_registry() -> None:
+    reg = _fresh_registry()
+    part = "Proceedings of the 27th International Symposium on High-Performance Parallel and "
+    part += "Distributed Computing"
+    first = resolve_venue(f"{part}, HPDC 2018, Tempe, AZ, USA", registry=reg)
+    hits = reg._piece_match.cache_info().hits
+    second = resolve_venue(f"{part}, HPDC 2019, Denver, CO, USA", registry=reg)
+    assert first is not None and second is not None and first.short == second.short == "HPDC"
+    assert reg._piece_match.cache_info().hits > hits
+
+
+class _Recording:
+    """A stand-in for a module pattern that records the calls to it."""
+
+    def __init__(self, pattern: object, calls: list[str], name: str) -> None:
+        self._pattern, self._calls, self._name = pattern, calls, name
+
+    def __getattr__(self, method: str) -> object:
+        self._calls.append(self._name)
+        return getattr(self._pattern, method)
+
+
+_SKIPPABLE = (
+    "_AT_PARENT_RE",
+    "_APOS_YEAR_RE",
+    "_DASH_YEAR_RE",
+    "_ORDINAL_RE",
+    "_WORD_ORDINAL_RE",
+    "_VOLUME_RE",
+    "_TRAILING_NUMBER_RE",
+    "_TRAILING_GENERIC_RE",
+)
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected", "used"),
+    [
+        pytest.param(
+            "International Conference on Management of Data 2019",
+            "International Conference on Management of Data",
+            set(),
+            id="ascii-none-can-match",
+        ),
+        pytest.param(
+            "Twenty-First Symposium at Foo, Vol. 3 - Workshop",
+            "Symposium at Foo",
+            set(_SKIPPABLE) - {"_APOS_YEAR_RE", "_TRAILING_NUMBER_RE", "_TRAILING_GENERIC_RE"},
+            id="ascii-some-can-match",
+        ),
+        pytest.param(
+            "Conférence Internationale 2019",
+            "Conférence Internationale",
+            {"_AT_PARENT_RE", "_ORDINAL_RE", "_WORD_ORDINAL_RE", "_VOLUME_RE"},
+            id="non-ascii-every-case-insensitive-pattern",
+        ),
+    ],
+)
+def test_cleaning_skips_patterns_that_cannot_match(
+    monkeypatch: pytest.MonkeyPatch, segment: str, expected: str, used: set[str]
+) -> None:
+    calls: list[str] = []
+    for name in _SKIPPABLE:
+        monkeypatch.setattr(
+            venues_module, name, _Recording(getattr(venues_module, name), calls, name)
+        )
+    assert venues_module._clean_segment.__wrapped__(segment) == expected
+    assert set(calls) == used

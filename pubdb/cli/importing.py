@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import sys
+from typing import IO, Any
 
 import click
 
 from pubdb.cli import AppContext, pass_app
 
-PROGRESS_MIN_ENTRIES = 2000
+# A file this large (about 2,500 entries) gets a progress bar when stderr is a terminal.
+PROGRESS_MIN_CHARS = 1_000_000
+
+
+class ProgressBars:
+    """A progress bar on ``file`` for each input of at least ``PROGRESS_MIN_CHARS``
+    characters, advanced as the import stores each part of it (``import_files``'s
+    ``progress``). Used as a context manager: the last bar is closed at the end."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+        self.bar: Any = None
+        self.path: str | None = None
+        self.shown = 0
+
+    def __call__(self, path: str, position: int, size: int) -> None:
+        if size < PROGRESS_MIN_CHARS:
+            return
+        if path != self.path:
+            self.close()
+            self.bar = click.progressbar(length=size, label=path, file=self.file).__enter__()
+            self.path, self.shown = path, 0
+        self.bar.update(position - self.shown)
+        self.shown = position
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar, self.path = None, None
+
+    def __enter__(self) -> ProgressBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @click.command("import")
@@ -46,7 +81,10 @@ def import_(
         for name in files
     ]
     store = app.store()
-    with store.transaction(rollback=dry_run) as session:
+    with (
+        ProgressBars(sys.stderr) as bars,
+        store.transaction(rollback=dry_run) as session,
+    ):
         report = import_files(
             session,
             inputs,
@@ -54,6 +92,7 @@ def import_(
             on_duplicate=on_duplicate,  # type: ignore[arg-type]
             encoding=encoding,
             strict=strict,
+            progress=bars if sys.stderr.isatty() else None,
         )
     for line in render_report(report, dry_run=dry_run):
         click.echo(line)

@@ -172,10 +172,9 @@ def _fast_entry(text: str, begin: int, end: int, line: int, out: Blocks) -> bool
     if it is a plain entry; False (nothing appended) if bibtexparser must split it."""
     match = _ENTRY.match(text, begin, end)
     if match is not None:
-        groups = match.groups()
-        names = groups[2::2]
-        count = names.index(None) if None in names else _FIELDS
-        fields = list(zip(names[:count], groups[3 : 3 + 2 * count : 2], strict=True))
+        groups = match.groups()  # mark, key, then (name, value) pairs; absent ones None
+        pairs = iter(groups[2 : groups.index(None) if groups[-1] is None else len(groups)])
+        fields = list(zip(pairs, pairs, strict=True))
     else:
         match = _LONG_ENTRY.match(text, begin, end)
         if match is None:

@@ -11,6 +11,7 @@ and runs of whitespace (line breaks included) become one space, as BibTeX reads 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MONTH_MACROS = {
     "jan": "January",
@@ -53,6 +54,9 @@ _WORD = re.compile(r"[a-z]+")
 _YEAR4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
+_WORDS_MAX = 4096
+
+
 class StringTable:
     """``@string`` definitions in file order; a lookup sees the definition in force at a line.
 
@@ -64,6 +68,8 @@ class StringTable:
     def __init__(self) -> None:
         self._defs: dict[str, list[tuple[int, str]]] = {}
         self.spelling: dict[str, str] = {}
+        # ``evaluate_word``'s answers (cleared by ``define``).
+        self._words: dict[str, tuple[str, str] | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self._defs)
@@ -76,6 +82,7 @@ class StringTable:
         defs.append((line, value))
         defs.sort(key=lambda item: item[0])
         self.spelling.setdefault(folded, name)
+        self._words.clear()
         return previous
 
     def lookup(self, name: str, line: int) -> str | None:
@@ -88,6 +95,28 @@ class StringTable:
                 break
             value = def_value
         return value
+
+    def evaluate_word(self, word: str) -> tuple[str, str] | None:
+        """``evaluate(word, self, line)`` for a stripped value that is one macro name: (text,
+        issue or ""), whatever the line; None if it is not one name or its value depends on
+        the line (the name is redefined)."""
+        known = self._words.get(word, False)
+        if known is False:
+            folded = word.lower()
+            defs = self._defs.get(folded)
+            if _ATOM.fullmatch(word) is None or word.isdigit() or (defs and len(defs) > 1):
+                known = None
+            else:
+                value = defs[0][1] if defs else MONTH_MACROS.get(folded)
+                issue = ""
+                if value is None:
+                    issue = f"undefined @string macro {word!r}; kept as text"
+                    value = word
+                known = (collapse(value), issue)
+            if len(self._words) >= _WORDS_MAX:
+                self._words.clear()
+            self._words[word] = known
+        return known
 
     def final(self) -> dict[str, str]:
         """Each macro (as first written) -> its last value (outer spaces stripped)."""
@@ -148,12 +177,18 @@ def evaluate(
                 ("{" not in inner and "}" not in inner and not inner.endswith("\\"))
                 or _ONE_GROUP.fullmatch(raw) is not None
                 or _closing_brace(raw, 0) == len(raw) - 1
-            ):
-                return collapse(inner, strip), []
+            ):  # ``collapse``, inlined (the most common value)
+                if "\n" in inner or "  " in inner or "\t" in inner or "\r" in inner:
+                    inner = _WS.sub(" ", inner)
+                return (inner.strip() if strip else inner), []
         if first == '"' and _closing_quote(raw, 0) == len(raw) - 1:
             return collapse(raw[1:-1], strip), []
         if raw.isdigit():
             return raw, []
+        if strip and first != "{" and first != '"':  # a macro name, most likely
+            known = (_NO_STRINGS if strings is None else strings).evaluate_word(raw)
+            if known is not None:
+                return known[0], [known[1]] if known[1] else []
     parts: list[str] = []
     issues: list[str] = []
     pos, end = 0, len(raw)
@@ -201,10 +236,14 @@ def evaluate(
         pos += 1
 
 
+_NO_STRINGS = StringTable()
+
+
 def _unbrace(text: str) -> str:
     return text.replace("{", "").replace("}", "").strip()
 
 
+@lru_cache(maxsize=1024)  # a file has few distinct month and year values
 def parse_month(text: str) -> tuple[int | None, bool]:
     """Month number from ``January``/``jan``/``Jan.``/``5``/``{June}``; bool = whole value.
 
@@ -224,6 +263,7 @@ def parse_month(text: str) -> tuple[int | None, bool]:
     return None, False
 
 
+@lru_cache(maxsize=1024)
 def parse_year(text: str) -> tuple[int | None, bool]:
     """Year from ``2021``/``{2021}``; ``2021a`` gives 2021 with False (not the whole value)."""
     plain = _unbrace(text)

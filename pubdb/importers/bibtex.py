@@ -59,7 +59,7 @@ import os
 import re
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -92,7 +92,7 @@ from ._bibtex_split import (
 from ._bibtex_text import decode_bytes
 from ._bibtex_values import StringTable, collapse, evaluate
 
-__all__ = ["BibtexReadResult", "ReadProblem", "read_bibtex"]
+__all__ = ["BibtexReadResult", "BibtexStream", "ReadProblem", "read_bibtex", "stream_bibtex"]
 
 # bibtexparser logs each block it cannot parse; those become ReadProblems here instead.
 _splitter_log = logging.getLogger("bibtexparser.splitter")
@@ -240,10 +240,14 @@ class _Job(NamedTuple):
     path: str
     strings: StringTable
     fast: bool  # split with ``split_fast`` (else bibtexparser alone)
+    prepare: Prepare | None = None  # see ``stream_bibtex``
 
 
-# An entry's normalised form: (record, warnings, failure); failure is "" or why it failed.
-_Outcome = tuple[BibRecord | None, list[str], str]
+# An entry's normalised form: (record, warnings, failure, prepared); failure is "" or why it
+# failed; prepared is what ``_Job.prepare`` made of the record (None when not yet made).
+_Outcome = tuple[BibRecord | None, list[str], str, Any]
+# A caller's work on each record, done where the record is made (see ``stream_bibtex``).
+Prepare = Callable[[BibRecord], Any]
 
 
 def _block_kind(raw: str) -> tuple[str, str]:
@@ -310,16 +314,27 @@ def _evaluate_fields(
 
 
 def _normalised(
-    path: str, line: int, key: str, entry_type: str, raw: str, fields: dict[str, str]
+    path: str,
+    line: int,
+    key: str,
+    entry_type: str,
+    raw: str,
+    fields: dict[str, str],
+    prepare: Prepare | None = None,
 ) -> _Outcome:
-    """Steps 9-11 for one entry (``normalise_entry``); an exception fails the entry alone."""
+    """Steps 9-11 for one entry (``normalise_entry``); an exception fails the entry alone.
+
+    ``prepare`` runs on the record when its key is final (an entry without a key gets one
+    only once the whole file is read).
+    """
     warnings: list[str] = []
     try:
         source = SourceRef(path, line, raw)
         record = normalise_entry(key, entry_type, fields, source, warnings.append)
     except Exception as exc:  # one odd entry must not abort the file
-        return None, warnings, f"cannot normalise entry ({type(exc).__name__}: {exc})"
-    return record, warnings, ""
+        return None, warnings, f"cannot normalise entry ({type(exc).__name__}: {exc})", None
+    prepared = prepare(record) if prepare is not None and key else None
+    return record, warnings, "", prepared
 
 
 def _split_chunk(
@@ -354,7 +369,7 @@ def _split_chunk(
                 fields = _evaluate_fields(raw_fields, line, job.strings, issues.append)
                 outcome = None  # crossref: normalised once the whole file is read
                 if "crossref" not in fields:
-                    outcome = _normalised(job.path, line, key, entry_type, raw, fields)
+                    outcome = _normalised(job.path, line, key, entry_type, raw, fields, job.prepare)
                     fields = None
                 items.append((_ENTRY, line, key, entry_type, raw, fields, issues, outcome))
             elif isinstance(block, ParsingFailedBlock):
@@ -403,9 +418,10 @@ def _read_strings(
     return table
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
-    """One accepted entry on its way to a record (``fields`` kept only while needed)."""
+    """One accepted entry on its way to a record (``fields`` kept only while needed; one per
+    entry of the file stays until its end, so without an instance dict)."""
 
     line: int
     key: str
@@ -415,16 +431,25 @@ class _Slot:
     problems: list[ReadProblem]
     record: BibRecord | None = None
     failed: ReadProblem | None = None
+    prepared: Any = None
 
 
 class _Assembler:
     """Consumes chunk items in file order: steps 7-12 and the file-level lists."""
 
-    def __init__(self, path: str, strings: StringTable, problems: list[ReadProblem]) -> None:
+    def __init__(
+        self,
+        path: str,
+        strings: StringTable,
+        problems: list[ReadProblem],
+        prepare: Prepare | None = None,
+    ) -> None:
         self.path = path
         self.strings = strings
         self.problems = problems
+        self.prepare = prepare
         self.slots: list[_Slot] = []
+        self.released = 0  # slots before this one were handed out (``release``)
         self.by_key: dict[str, _Slot] = {}
         self.deferred: list[_Slot] = []
         self.preamble: list[str] = []
@@ -483,7 +508,7 @@ class _Assembler:
             self._take(slot, outcome)
 
     def _take(self, slot: _Slot, outcome: _Outcome) -> None:
-        record, warnings, failure = outcome
+        record, warnings, failure, slot.prepared = outcome
         slot.problems.extend(ReadProblem(self.path, slot.line, slot.key, w) for w in warnings)
         if failure:
             slot.failed = ReadProblem(
@@ -560,29 +585,58 @@ class _Assembler:
                 f"crossref cycle ({chain}); inherited up to where it repeats",
             ))  # fmt: skip
 
-    def finish(self) -> list[BibRecord]:
+    def release(self) -> list[tuple[BibRecord, Any]]:
+        """The records that are final, in file order, from the first not released yet up to
+        the first that is not: an entry with a crossref (resolved at ``finish``, when every
+        parent is known) or without a key (generated at ``finish``, clear of every key in the
+        file) holds back itself and everything after it."""
+        slots = self.slots
+        start = end = self.released
+        while end < len(slots):
+            slot = slots[end]
+            if slot.failed is None and (slot.record is None or not slot.key):
+                break
+            end += 1
+        self.released = end
+        return self._hand_out(slots[start:end])
+
+    def finish(self) -> list[tuple[BibRecord, Any]]:
+        """The records not released yet, every one now final (with what ``prepare`` made)."""
         resolved = [(slot, self._inherit(slot)) for slot in self.deferred]
         for slot, fields in resolved:
             self._take(slot, _normalised(
-                self.path, slot.line, slot.key, slot.entry_type, slot.raw, fields
+                self.path, slot.line, slot.key, slot.entry_type, slot.raw, fields, self.prepare
             ))  # fmt: skip
         taken = set(self.by_key)
-        records: list[BibRecord] = []
-        for slot in self.slots:
+        rest = self.slots[self.released :]
+        self.released = len(self.slots)
+        for slot in rest:
+            record = slot.record
+            if slot.failed is None and record is not None and not record.key:
+                record.key = _generated_key(record, taken)
+                slot.problems.append(ReadProblem(
+                    self.path, slot.line, record.key,
+                    f"entry has no cite key; generated {record.key!r}",
+                ))  # fmt: skip
+                taken.add(record.key.lower())
+        return self._hand_out(rest)
+
+    def _hand_out(self, slots: list[_Slot]) -> list[tuple[BibRecord, Any]]:
+        records: list[tuple[BibRecord, Any]] = []
+        prepare = self.prepare
+        for slot in slots:
             if slot.failed is not None:
                 self.problems.append(slot.failed)
                 continue
             self.problems.extend(slot.problems)
             record = slot.record
             assert record is not None
-            if not record.key:
-                record.key = _generated_key(record, taken)
-                self.problems.append(ReadProblem(
-                    self.path, slot.line, record.key,
-                    f"entry has no cite key; generated {record.key!r}",
-                ))  # fmt: skip
-            taken.add(record.key.lower())
-            records.append(record)
+            prepared = slot.prepared
+            if prepared is None and prepare is not None:
+                prepared = prepare(record)
+            records.append((record, prepared))
+            # Only the raw text stays: a later crossref or duplicate key may need it.
+            slot.record = slot.prepared = None
         return records
 
 
@@ -672,71 +726,99 @@ class _SharedNames:
         return result
 
 
-def _read_chunks(
-    text: str, path: str, workers: int | None, fast: bool, problems: list[ReadProblem]
-) -> _Assembler:
-    """Process the text in chunks (with worker processes when large), fed in file order.
+class _ChunkReader:
+    """Processes the text in chunks (with worker processes when large), fed in file order.
 
-    Worker processes run ``_split_chunk`` (split, evaluate, normalise: all that one entry
-    needs) on the chunks ahead while this process feeds chunk i to the assembler (duplicate
-    keys, crossref, generated keys: what needs the whole file); whenever the next chunk is
-    not ready it processes one from the end of the queue itself, so the work balances on any
-    number of CPUs. At most ``2 * workers`` chunks are in flight, so memory stays bounded.
-    Without processes (or if one dies) it all runs here.
+    Worker processes run ``_split_chunk`` (split, evaluate, normalise, ``prepare``: all that
+    one entry needs) on the chunks ahead while this process feeds chunk i to the assembler
+    (duplicate keys, crossref, generated keys: what needs the whole file) and hands out the
+    records that are final; whenever the next chunk is not ready it processes one from the
+    end of the queue itself, so the work balances on any number of CPUs and whatever the
+    caller does with the records between chunks. At most ``2 * workers`` chunks are in
+    flight, so memory stays bounded. Without processes (or if one dies) it all runs here.
     """
-    bounds = _chunk_bounds(text)
-    split = split_fast if fast else split_bibtexparser
-    presplit = {
-        index: split(text[chunk.start : chunk.end], chunk.lookahead)
-        for index, chunk in enumerate(bounds)
-        if _STRING_START.search(text, chunk.start, chunk.end)
-    }
-    strings = _read_strings(
-        [(presplit[i], bounds[i].line) for i in sorted(presplit)], path, problems
-    )
-    job = _Job(path, strings, fast)
-    assembler = _Assembler(path, strings, problems)
-    pending = deque(i for i in range(len(bounds)) if i not in presplit)
-    count = _process_count(workers, len(text)) - 1
-    pool = _start_pool(count) if count > 0 and len(pending) > 2 else None
-    futures: dict[int, Future] = {}
-    done: dict[int, tuple[list[tuple], int]] = {}
-    shared_names = _SharedNames()
 
-    def process_here(index: int) -> tuple[list[tuple], int]:
-        chunk = bounds[index]
+    def __init__(
+        self,
+        text: str,
+        path: str,
+        workers: int | None,
+        fast: bool,
+        problems: list[ReadProblem],
+        prepare: Prepare | None,
+    ) -> None:
+        self.text = text
+        self.bounds = _chunk_bounds(text)
+        split = split_fast if fast else split_bibtexparser
+        self.presplit = {
+            index: split(text[chunk.start : chunk.end], chunk.lookahead)
+            for index, chunk in enumerate(self.bounds)
+            if _STRING_START.search(text, chunk.start, chunk.end)
+        }
+        strings = _read_strings(
+            [(self.presplit[i], self.bounds[i].line) for i in sorted(self.presplit)],
+            path,
+            problems,
+        )
+        self.job = _Job(path, strings, fast, prepare)
+        self.assembler = _Assembler(path, strings, problems, prepare)
+        self.workers = _process_count(workers, len(text)) - 1
+
+    def _process_here(self, index: int) -> tuple[list[tuple], int]:
+        chunk = self.bounds[index]
         return _split_chunk(
-            text[chunk.start : chunk.end], chunk.line, chunk.lookahead, job, presplit.get(index)
+            self.text[chunk.start : chunk.end],
+            chunk.line,
+            chunk.lookahead,
+            self.job,
+            self.presplit.get(index),
         )
 
-    try:
-        for index in range(len(bounds)):
-            while pool is not None and len(futures) < 2 * count and pending:
-                ahead = pending.popleft()
-                chunk = bounds[ahead]
-                futures[ahead] = pool.submit(
-                    _split_chunk, text[chunk.start : chunk.end], chunk.line, chunk.lookahead, job
-                )
-            future = futures.pop(index, None)
-            if future is not None:
-                while not future.done() and pending:
-                    stolen = pending.pop()
-                    done[stolen] = process_here(stolen)
-                try:
-                    done[index] = shared_names(future.result())
-                except BrokenProcessPool:  # a worker died: finish in this process
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pending.extendleft(sorted(futures, reverse=True))
-                    pool, futures = None, {}
-            if index not in done:
-                if index in pending:
-                    pending.remove(index)
-                done[index] = process_here(index)
-            assembler.feed(*done.pop(index))
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return assembler
+    def __iter__(self) -> Iterator[tuple[list[tuple[BibRecord, Any]], int]]:
+        """After each chunk: the records it made final and the characters read so far; last
+        the records that waited for the whole file (crossref, generated keys)."""
+        bounds, text, assembler = self.bounds, self.text, self.assembler
+        pending = deque(i for i in range(len(bounds)) if i not in self.presplit)
+        count = self.workers
+        pool = _start_pool(count) if count > 0 and len(pending) > 2 else None
+        futures: dict[int, Future] = {}
+        done: dict[int, tuple[list[tuple], int]] = {}
+        shared_names = _SharedNames()
+        try:
+            for index in range(len(bounds)):
+                while pool is not None and len(futures) < 2 * count and pending:
+                    ahead = pending.popleft()
+                    chunk = bounds[ahead]
+                    futures[ahead] = pool.submit(
+                        _split_chunk,
+                        text[chunk.start : chunk.end],
+                        chunk.line,
+                        chunk.lookahead,
+                        self.job,
+                    )
+                future = futures.pop(index, None)
+                if future is not None:
+                    while not future.done() and pending:
+                        stolen = pending.pop()
+                        done[stolen] = self._process_here(stolen)
+                    try:
+                        done[index] = shared_names(future.result())
+                    except BrokenProcessPool:  # a worker died: finish in this process
+                        pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+                        pending.extendleft(sorted(futures, reverse=True))
+                        pool, futures = None, {}
+                if index not in done:
+                    if index in pending:
+                        pending.remove(index)
+                    done[index] = self._process_here(index)
+                assembler.feed(*done.pop(index))
+                yield assembler.release(), bounds[index].end
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        if not assembler.blocks and text.strip() and not _only_comment_lines(text):
+            raise InputError("not a BibTeX file (no @entry found)", path=self.job.path)
+        yield assembler.finish(), len(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,6 +839,86 @@ def _read_source(source: str | Path, label: str) -> bytes:
 
 def _only_comment_lines(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("%") for line in text.splitlines())
+
+
+class BibtexStream:
+    """A .bib file being read, its records handed out as they are ready (``batches``), so a
+    caller can store the first ones while worker processes still read the rest.
+
+    ``size`` is the text's length in characters (the positions ``batches`` reports go up to
+    it). Once ``batches`` is exhausted, ``result`` gives what the file held besides records.
+    """
+
+    def __init__(
+        self, path: str, encoding: str, reader: _ChunkReader, problems: list[ReadProblem]
+    ) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.size = len(reader.text)
+        self._reader = reader
+        self._problems = problems
+        self._done = False
+
+    def batches(self) -> Iterator[tuple[list[tuple[BibRecord, Any]], int]]:
+        """Lists of (record, what ``prepare`` made of it or None) in file order, each with
+        how many characters of the text are read so far. Raises ``InputError`` at the end
+        for text that holds no ``@`` block at all."""
+        yield from self._reader
+        self._done = True
+
+    def result(self, records: list[BibRecord] | None = None) -> BibtexReadResult:
+        """Problems, @preamble, @comment, @string and counts (``records``: to put in it)."""
+        if not self._done:
+            raise RuntimeError("BibtexStream.result() before its batches were all read")
+        assembler = self._reader.assembler
+        problems = sorted(self._problems, key=lambda problem: problem.line or 0)
+        return BibtexReadResult(
+            path=self.path,
+            records=records if records is not None else [],
+            problems=problems,
+            preamble=assembler.preamble,
+            comments=assembler.comments,
+            strings=assembler.strings.final(),
+            encoding=self.encoding,
+            entry_count=assembler.entry_count,
+        )
+
+
+def stream_bibtex(
+    source: str | Path,
+    *,
+    text: str | bytes | None = None,
+    encoding: str | None = None,
+    workers: int | None = None,
+    splitter: Literal["fast", "bibtexparser"] = "fast",
+    prepare: Prepare | None = None,
+) -> BibtexStream:
+    """Start reading one .bib file; arguments and errors as :func:`read_bibtex`.
+
+    ``prepare`` (a module-level function, so worker processes can run it) is called once
+    per record when the record is final, where it is made: in a worker process for most
+    records of a large file. Its result travels with the record (pickled from a worker).
+    """
+    if splitter not in ("fast", "bibtexparser"):
+        raise ValueError(f"splitter must be 'fast' or 'bibtexparser', not {splitter!r}")
+    label = STDIN_LABEL if str(source) == "-" else str(source)
+    problems: list[ReadProblem] = []
+    if isinstance(text, str):
+        content = text.removeprefix("\ufeff")
+        used_encoding = encoding or "utf-8"
+        if "\x00" in content[:65536]:
+            raise InputError("not a BibTeX file (binary data)", path=label)
+    else:
+        data = text if isinstance(text, bytes) else _read_source(source, label)
+        decoded = decode_bytes(data, label, encoding)
+        del data, text  # the bytes are not needed any more: free them before the big part
+        content, used_encoding = decoded.text, decoded.encoding
+        if decoded.warning:
+            problems.append(
+                ReadProblem(label, decoded.warning_line, "", decoded.warning, kind="file")
+            )
+    reader = _ChunkReader(content, label, workers, splitter == "fast", problems, prepare)
+    return BibtexStream(label, used_encoding, reader, problems)
 
 
 def read_bibtex(
@@ -780,54 +942,14 @@ def read_bibtex(
     Raises ``InputError`` for an unreadable file, binary data, an encoding that does not fit,
     or text that holds no ``@`` block at all. Everything else is reported in the result.
     """
-    label = STDIN_LABEL if str(source) == "-" else str(source)
-    problems: list[ReadProblem] = []
-    if isinstance(text, str):
-        content = text.removeprefix("\ufeff")
-        used_encoding = encoding or "utf-8"
-        if "\x00" in content[:65536]:
-            raise InputError("not a BibTeX file (binary data)", path=label)
-    else:
-        data = text if isinstance(text, bytes) else _read_source(source, label)
-        decoded = decode_bytes(data, label, encoding)
-        del data, text  # the bytes are not needed any more: free them before the big part
-        content, used_encoding = decoded.text, decoded.encoding
-        if decoded.warning:
-            problems.append(
-                ReadProblem(label, decoded.warning_line, "", decoded.warning, kind="file")
-            )
-
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # see _process_chunk; restored before returning
+    gc.disable()  # see _split_chunk; restored before returning
     try:
-        return _read_text(content, label, used_encoding, workers, splitter, problems)
+        stream = stream_bibtex(
+            source, text=text, encoding=encoding, workers=workers, splitter=splitter
+        )
+        records = [record for batch, _ in stream.batches() for record, _ in batch]
+        return stream.result(records)
     finally:
         if gc_was_enabled:
             gc.enable()
-
-
-def _read_text(
-    content: str,
-    label: str,
-    used_encoding: str,
-    workers: int | None,
-    splitter: str,
-    problems: list[ReadProblem],
-) -> BibtexReadResult:
-    if splitter not in ("fast", "bibtexparser"):
-        raise ValueError(f"splitter must be 'fast' or 'bibtexparser', not {splitter!r}")
-    assembler = _read_chunks(content, label, workers, splitter == "fast", problems)
-    if not assembler.blocks and content.strip() and not _only_comment_lines(content):
-        raise InputError("not a BibTeX file (no @entry found)", path=label)
-    records = assembler.finish()
-    problems.sort(key=lambda problem: problem.line or 0)
-    return BibtexReadResult(
-        path=label,
-        records=records,
-        problems=problems,
-        preamble=assembler.preamble,
-        comments=assembler.comments,
-        strings=assembler.strings.final(),
-        encoding=used_encoding,
-        entry_count=assembler.entry_count,
-    )
