@@ -1,6 +1,9 @@
 """`pubdb import`: read .bib files, find each record's duplicate, store, and report.
 
-One call is one transaction (the caller's session). For every record read:
+One call is one transaction (the caller's session). Records are stored as the reader hands
+them out (``importers.bibtex.stream_bibtex``): for a large file its worker processes read the
+rest meanwhile, and work out what each record needs alone (:func:`prepare_record`: digest,
+length checks, dedup item). In file order, for every record:
 
 1. an entry already imported byte for byte (same raw text) is *unchanged*: nothing happens;
 2. its venue is resolved (cached per text), then dedup looks for the same paper among the
@@ -50,8 +53,8 @@ from pubdb.venue_service import flush_aliases, resolve_ref
 
 OnDuplicate = Literal["merge", "skip", "keep"]
 
-# A file with more records than this reads every author at once instead of one query per
-# family name and initial.
+# Once a file has brought this many records, every author is read at once instead of one
+# query per family name and initial.
 PRELOAD_AUTHORS_MIN = 2000
 
 

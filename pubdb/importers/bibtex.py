@@ -23,8 +23,11 @@ The pipeline, in this order (each step needs the one before it):
    into chunks at lines that start with ``@type{`` - where bibtexparser itself always starts
    a new block, so the result does not depend on the cut - and worker processes run steps
    2-6 and 9-11 (all that one entry needs) on chunks while this process runs steps 7, 8 and
-   12 (what needs the whole file) on the chunks before (``_read_chunks``). Entries with a
-   ``crossref`` wait for step 8 and take steps 9-11 here, at the end.
+   12 (what needs the whole file) on the chunks before (``_ChunkReader``). Entries with a
+   ``crossref`` wait for step 8 and take steps 9-11 here, at the end. ``stream_bibtex``
+   hands out each chunk's records as soon as they are final (in file order: an entry with
+   a ``crossref`` or without a key holds back the rest until the end), so a caller stores
+   them while the workers read on; ``read_bibtex`` collects them.
 3. Unwrap what bibtexparser set aside: ``DuplicateFieldKeyBlock`` and
    ``DuplicateBlockKeyBlock`` go back to their entries (steps 6 and 7 decide, with BibTeX's
    rules); a ``ParsingFailedBlock`` becomes an error with its line and reason.
