@@ -742,3 +742,37 @@ def test_stream_hands_out_records_as_chunks_are_read(monkeypatch, workers):
     result = stream.result()
     assert result.records == [] and result.problems == whole.problems
     assert result.entry_count == whole.entry_count
+
+
+def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
+    # A caller that takes longer over a batch than a chunk takes to read (an import storing
+    # records) gets every chunk from the workers once timings are known: reading one here
+    # would only hold it up. (While the workers start, this process reads: it is idle.)
+    import time
+
+    from pubdb.importers.bibtex import stream_bibtex
+
+    text = "".join(
+        f"@misc{{k{n}, title = {{Entry number {n} of a slow caller}}, year = 2020}}\n"
+        for n in range(4000)
+    )
+    monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 2000)
+    monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
+    events: list[str] = []
+    process_here = bibtex_module._ChunkReader._process_here
+
+    def counted(self, index):
+        events.append("here")
+        return process_here(self, index)
+
+    monkeypatch.setattr(bibtex_module._ChunkReader, "_process_here", counted)
+    stream = stream_bibtex("slow.bib", text=text, workers=2)
+    keys = []
+    for batch, _ in stream.batches():
+        events.append("batch")
+        keys.extend(record.key for record, _ in batch)
+        time.sleep(0.01)  # far longer than reading a 2 KB chunk takes
+    assert keys == [f"k{n}" for n in range(4000)]
+    after_first = events[events.index("batch") :]
+    assert "here" not in after_first
+    assert after_first.count("batch") > 10  # many chunks came from the workers meanwhile

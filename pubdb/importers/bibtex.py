@@ -61,6 +61,7 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -737,8 +738,12 @@ class _ChunkReader:
     (duplicate keys, crossref, generated keys: what needs the whole file) and hands out the
     records that are final; whenever the next chunk is not ready it processes one from the
     end of the queue itself, so the work balances on any number of CPUs and whatever the
-    caller does with the records between chunks. At most ``2 * workers`` chunks are in
-    flight, so memory stays bounded. Without processes (or if one dies) it all runs here.
+    caller does with the records between chunks - unless the caller took more than half as
+    long over the last batch as a chunk takes to read here: then the workers keep ahead of
+    it on their own, and a result still on its way from a worker is worth the wait (reading
+    a whole chunk here instead would hold up the caller, an import storing records). At most
+    ``2 * workers`` chunks are in flight, so memory stays bounded. Without processes (or if
+    one dies) it all runs here.
     """
 
     def __init__(
@@ -777,6 +782,13 @@ class _ChunkReader:
             self.presplit.get(index),
         )
 
+    def _timed_here(self, index: int) -> tuple[tuple[list[tuple], int], float]:
+        """``_process_here`` and the seconds it took per character."""
+        started = time.perf_counter()
+        result = self._process_here(index)
+        size = self.bounds[index].end - self.bounds[index].start
+        return result, (time.perf_counter() - started) / max(1, size)
+
     def __iter__(self) -> Iterator[tuple[list[tuple[BibRecord, Any]], int]]:
         """After each chunk: the records it made final and the characters read so far; last
         the records that waited for the whole file (crossref, generated keys)."""
@@ -787,6 +799,8 @@ class _ChunkReader:
         futures: dict[int, Future] = {}
         done: dict[int, tuple[list[tuple], int]] = {}
         shared_names = _SharedNames()
+        # Seconds the caller spent on the last batch; seconds per character of reading here.
+        caller_seconds, read_rate = 0.0, 0.0
         try:
             for index in range(len(bounds)):
                 while pool is not None and len(futures) < 2 * count and pending:
@@ -801,9 +815,14 @@ class _ChunkReader:
                     )
                 future = futures.pop(index, None)
                 if future is not None:
-                    while not future.done() and pending:
+                    size = bounds[index].end - bounds[index].start
+                    while (
+                        (not read_rate or 2 * caller_seconds <= read_rate * size)
+                        and not future.done()
+                        and pending
+                    ):
                         stolen = pending.pop()
-                        done[stolen] = self._process_here(stolen)
+                        done[stolen], read_rate = self._timed_here(stolen)
                     try:
                         done[index] = shared_names(future.result())
                     except BrokenProcessPool:  # a worker died: finish in this process
@@ -813,9 +832,11 @@ class _ChunkReader:
                 if index not in done:
                     if index in pending:
                         pending.remove(index)
-                    done[index] = self._process_here(index)
+                    done[index], read_rate = self._timed_here(index)
                 assembler.feed(*done.pop(index))
+                handed_out = time.perf_counter()
                 yield assembler.release(), bounds[index].end
+                caller_seconds = time.perf_counter() - handed_out
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
