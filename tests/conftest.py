@@ -33,6 +33,18 @@ from pubdb.store import Store, open_store
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 
+
+def synthetic_bib(n: int, seed: int = 0, dup_rate: float = 0.05) -> str:
+    """The benchmarks' synthetic bibliography (``benchmarks/synth.py``): ``n`` entries."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth", REPO / "benchmarks" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    return synth.generate_bib(n, seed=seed, dup_rate=dup_rate)
+
+
 POSTGRES_URL_ENV = "PUBDB_TEST_POSTGRES_URL"
 
 # Tests that also run against PostgreSQL: a module (every test in it that uses the database

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +49,7 @@ from pubdb.names import (
     parse_name_list,
     split_name_list,
 )
+from tests.conftest import synthetic_bib
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 CORPUS_FILES = sorted(path for path in CORPORA.rglob("*") if path.is_file())
@@ -130,18 +130,9 @@ def test_corpus_file_reads_the_same_on_both_paths(path: Path, monkeypatch):
     assert_same_split(text)
 
 
-def synthetic(n: int, seed: int) -> str:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from synth import generate_bib
-    finally:
-        sys.path.pop(0)
-    return generate_bib(n, seed=seed)
-
-
 @pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-workers"])
 def test_synthetic_file_reads_the_same_on_both_paths(workers, monkeypatch):
-    text = synthetic(1500, seed=7)
+    text = synthetic_bib(1500, seed=7)
     assert_same_split(text)
     reference = result_view("s.bib", text=text, splitter="bibtexparser", workers=1)
     monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 20_000)
@@ -154,7 +145,7 @@ def test_synthetic_file_reads_the_same_on_both_paths(workers, monkeypatch):
 
 
 def test_nearly_every_synthetic_entry_takes_the_fast_path():
-    blocks = split_fast(synthetic(500, seed=1))
+    blocks = split_fast(synthetic_bib(500, seed=1))
     entries = [b for b, _ in blocks if isinstance(b, FastEntry | Entry | DuplicateFieldKeyBlock)]
     assert len(entries) == 500
     assert sum(isinstance(b, FastEntry) for b in entries) == 500

@@ -23,10 +23,7 @@ from sqlalchemy import func, select, text
 from pubdb.cli import cli
 from pubdb.model import Author, Paper, Venue
 from pubdb.store import open_store
-from tests.conftest import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-from synth import generate_bib
+from tests.conftest import synthetic_bib
 
 pytestmark = [pytest.mark.backends, pytest.mark.slow]
 
@@ -36,7 +33,7 @@ ENTRIES = 300
 @pytest.fixture(scope="module")
 def overlapping_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two .bib files sharing a third of their entries (and many authors and venues)."""
-    chunks = generate_bib(ENTRIES, seed=7).split("\n\n@")
+    chunks = synthetic_bib(ENTRIES, seed=7).split("\n\n@")
     header = [c for c in chunks if c.startswith(("%", "preamble", "string"))]
     entries = [c for c in chunks if c not in header]
     third = len(entries) // 3

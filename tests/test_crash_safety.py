@@ -35,11 +35,8 @@ from click.testing import CliRunner
 
 from pubdb.cli import cli
 from pubdb.store import SCHEMA_HEAD, open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, synthetic_bib
 from tests.data.old_databases.builders import create_at, fill_many_0001
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-from synth import generate_bib
 
 pytestmark = [
     pytest.mark.slow,
@@ -119,7 +116,7 @@ def run_to_end(database: Path, *args: str) -> float:
 @pytest.fixture(scope="module")
 def big_bib(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash") / "big.bib"
-    path.write_text(generate_bib(IMPORT_ENTRIES, seed=3, dup_rate=0.0), encoding="utf-8")
+    path.write_text(synthetic_bib(IMPORT_ENTRIES, seed=3, dup_rate=0.0), encoding="utf-8")
     return path
 
 
@@ -196,7 +193,7 @@ def duplicated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     complete ``dedup --merge`` and the CPU time that took."""
     folder = tmp_path_factory.mktemp("dedup-crash")
     bib = folder / "dups.bib"
-    bib.write_text(generate_bib(DEDUP_ENTRIES, seed=5, dup_rate=0.3), encoding="utf-8")
+    bib.write_text(synthetic_bib(DEDUP_ENTRIES, seed=5, dup_rate=0.3), encoding="utf-8")
     database = folder / "dups.sqlite"
     result = CliRunner().invoke(
         cli, ["--db", str(database), "import", "--on-duplicate", "keep", str(bib)]

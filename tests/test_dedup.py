@@ -35,6 +35,7 @@ from pubdb.importers import read_bibtex
 from pubdb.names import name_match_key, parse_name
 from pubdb.records import AuthorEntry, BibRecord
 from pubdb.textnorm import fold, title_key
+from tests.conftest import synthetic_bib
 
 TITLE = "Learned Index Structures for Wide Area Data Transfer Scheduling"
 AUTHORS = ("Ian Foster", "Zhengchun Liu", "Rajkumar Kettimuthu")
@@ -1095,13 +1096,8 @@ def test_worker_items_are_item_from_record_for_every_corpus_record(path: Path):
 
 
 def test_worker_items_are_item_from_record_for_synthetic_records():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from synth import generate_bib
-    finally:
-        sys.path.pop(0)
     _check_worker_items(
-        read_bibtex("synth.bib", text=generate_bib(2000, seed=3), workers=1).records
+        read_bibtex("synth.bib", text=synthetic_bib(2000, seed=3), workers=1).records
     )
 
 

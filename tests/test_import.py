@@ -684,3 +684,24 @@ def test_progress_bars_only_for_large_inputs():
         assert (bars.path, bars.bar.pos) == ("next.bib", 5)
     assert bars.bar is None
     assert "big.bib" in out.getvalue() and "next.bib" in out.getvalue()
+
+
+def test_import_command_shows_a_bar_for_a_large_file_on_a_terminal(run_cli, tmp_path, monkeypatch):
+    import pubdb.cli.importing as command
+
+    monkeypatch.setattr(command, "PROGRESS_MIN_CHARS", 1000)
+    calls: list[tuple[str, int, int]] = []
+    shown = command.ProgressBars.__call__
+
+    def recording(self, path, position, size):
+        calls.append((path, position, size))
+        shown(self, path, position, size)
+
+    monkeypatch.setattr(command.ProgressBars, "__call__", recording)
+    big = write(tmp_path, "big.bib", _entries(30))
+    run_cli("import", str(big))
+    assert calls == []  # stderr is no terminal here: no bar, no progress calls
+    monkeypatch.setattr(command.ProgressBars, "visible", property(lambda self: True))
+    result = run_cli("import", str(write(tmp_path, "other.bib", _entries(30))))
+    assert calls and calls[-1][1:] == (calls[-1][2], len(_entries(30)))
+    assert str(tmp_path / "other.bib") in result.stderr

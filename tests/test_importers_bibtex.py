@@ -15,6 +15,7 @@ from pubdb.importers import bibtex as bibtex_module
 from pubdb.importers._bibtex_text import decode_bytes
 from pubdb.importers._bibtex_values import StringTable, evaluate, parse_month, parse_year
 from pubdb.records import PersonName, SourceRef
+from tests.conftest import synthetic_bib
 
 DATA = Path(__file__).resolve().parent / "data" / "bibtex"
 
@@ -598,12 +599,7 @@ def test_chunk_bounds_cut_only_where_bibtexparser_starts_a_block(monkeypatch):
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-workers"])
 def test_chunked_and_parallel_reading_give_the_same_result(monkeypatch, workers):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from synth import generate_bib
-    finally:
-        sys.path.pop(0)
-    text = generate_bib(400, seed=3)
+    text = synthetic_bib(400, seed=3)
     # unclosed entries right before many of the chunk cuts: must fail the same way
     text = text.replace("\n@inproceedings{", "\n@misc{open, title = {unclosed\n@inproceedings{")
     text += "\n@string{late = {Late Macro}}\n@misc{late1, title = late}\n@misc{zz, title = {x}\n"
@@ -706,12 +702,7 @@ def _key_and_title(record) -> tuple[str, str]:
 def test_stream_hands_out_records_as_chunks_are_read(monkeypatch, workers):
     from pubdb.importers.bibtex import stream_bibtex
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from synth import generate_bib
-    finally:
-        sys.path.pop(0)
-    text = generate_bib(300, seed=5)
+    text = synthetic_bib(300, seed=5)
     # A crossref child (its parent comes last) holds back itself and everything after it.
     child_at = text.index("\n@", len(text) * 2 // 3)
     text = (

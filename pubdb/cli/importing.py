@@ -24,6 +24,11 @@ class ProgressBars:
         self.path: str | None = None
         self.shown = 0
 
+    @property
+    def visible(self) -> bool:
+        """Whether bars go out at all: only to a terminal."""
+        return self.file.isatty()
+
     def __call__(self, path: str, position: int, size: int) -> None:
         if size < PROGRESS_MIN_CHARS:
             return
@@ -92,7 +97,7 @@ def import_(
             on_duplicate=on_duplicate,  # type: ignore[arg-type]
             encoding=encoding,
             strict=strict,
-            progress=bars if sys.stderr.isatty() else None,
+            progress=bars if bars.visible else None,
         )
     for line in render_report(report, dry_run=dry_run):
         click.echo(line)
