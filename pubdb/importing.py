@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pubdb.authors import AuthorResolver
@@ -48,7 +48,7 @@ from pubdb.merge import merge_records
 from pubdb.model import Author, CiteKeyAlias, ImportBatch, Paper, PaperSource
 from pubdb.paperio import BATCH_SIZE, BatchWriter
 from pubdb.records import BibRecord, fold_cite_key
-from pubdb.store import bulk_write_cache, insert_row
+from pubdb.store import DeferredIndexes, bulk_write_cache, deferrable_indexes, insert_row
 from pubdb.venue_service import flush_aliases, resolve_ref
 
 OnDuplicate = Literal["merge", "skip", "keep"]
@@ -56,6 +56,20 @@ OnDuplicate = Literal["merge", "skip", "keep"]
 # Once a file has brought this many records, every author is read at once instead of one
 # query per family name and initial.
 PRELOAD_AUTHORS_MIN = 2000
+# A file of at least this many entries, and at least as many as the papers stored, is imported
+# with the secondary indexes of the tables below built once at the end instead of kept current
+# row by row (``store.DeferredIndexes``): building costs about what keeping 60% of the rows
+# current does, so it pays off once the import brings more rows than the tables hold.
+DEFER_INDEXES_MIN_ENTRIES = 5000
+BULK_TABLES = (
+    "papers",
+    "authorships",
+    "editorships",
+    "awards",
+    "paper_tags",
+    "cite_key_aliases",
+    "paper_sources",
+)
 
 
 @dataclass(frozen=True)
@@ -267,6 +281,9 @@ class Importer:
 
             self._index = DedupIndex(load_items(self.session))
         return self._index
+
+    def stored_papers(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Paper)) or 0
 
     def preload_authors(self) -> None:
         """Read every stored author now (worth it for a large import)."""
@@ -555,9 +572,12 @@ def import_files(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with bulk_write_cache(session.connection()):
+        conn = session.connection()
+        with bulk_write_cache(conn), deferrable_indexes(conn, BULK_TABLES) as indexes:
             for item in inputs:
-                report.files.append(_import_input(importer, item, tags, encoding, strict, progress))
+                report.files.append(
+                    _import_input(importer, item, tags, encoding, strict, progress, indexes)
+                )
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -571,10 +591,14 @@ def _import_input(
     encoding: str | None,
     strict: bool,
     progress: ProgressCallback | None,
+    indexes: DeferredIndexes,
 ) -> FileReport:
     """Read one input and import its records while it is read (``--strict``: after it is
     read, and only when no entry failed)."""
     stream, digest = open_input(item, encoding)
+    entries = stream.max_entries
+    if entries >= DEFER_INDEXES_MIN_ENTRIES and entries >= importer.stored_papers():
+        indexes.defer()
     batches = stream.batches()
     try:
         if strict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -705,3 +706,39 @@ def test_import_command_shows_a_bar_for_a_large_file_on_a_terminal(run_cli, tmp_
     result = run_cli("import", str(write(tmp_path, "other.bib", _entries(30))))
     assert calls and calls[-1][1:] == (calls[-1][2], len(_entries(30)))
     assert str(tmp_path / "other.bib") in result.stderr
+
+
+def test_a_large_import_builds_the_indexes_once_at_the_end(tmp_path, monkeypatch):
+    # A file at least as large as the database (and over DEFER_INDEXES_MIN_ENTRIES entries)
+    # is imported with the secondary indexes dropped and built again at the end (SQLite):
+    # the same data, and the same schema afterwards.
+    import pubdb.importing
+    from pubdb.store import DeferredIndexes
+
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    reference_db = tmp_path / "reference.sqlite"
+    monkeypatch.setattr(pubdb.importing, "DEFER_INDEXES_MIN_ENTRIES", 10**9)
+    reference = import_with_batch_size(str(reference_db), bib, 3, monkeypatch)[:2]
+
+    deferred = []
+    defer = DeferredIndexes.defer
+
+    def spying_defer(self):
+        defer(self)
+        deferred.append(self.deferred)
+
+    monkeypatch.setattr(DeferredIndexes, "defer", spying_defer)
+    monkeypatch.setattr(pubdb.importing, "DEFER_INDEXES_MIN_ENTRIES", 3)
+    db = tmp_path / "deferred.sqlite"
+    assert import_with_batch_size(str(db), bib, 3, monkeypatch)[:2] == reference
+    assert deferred == [True]
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+    with sqlite3.connect(db) as conn, sqlite3.connect(reference_db) as kept_current:
+        assert conn.execute(schema).fetchall() == kept_current.execute(schema).fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+    # A file smaller than the database: its indexes are kept current as usual.
+    deferred.clear()
+    small = write(tmp_path, "small.bib", article("small2021", title="A Small Addition"))
+    import_with_batch_size(str(db), small, 3, monkeypatch)
+    assert deferred == []

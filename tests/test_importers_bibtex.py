@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from pathlib import Path
 
 import bibtexparser
@@ -674,23 +675,49 @@ def test_failed_blocks_leave_no_reference_cycles(fast):
 
 
 def test_names_from_worker_processes_are_shared_again():
-    from pubdb.records import AuthorEntry, BibRecord
+    import pickle
 
-    def item(*authors: AuthorEntry) -> tuple:
-        record = BibRecord(key="k", entry_type="misc", authors=authors, editors=(authors[0].name,))
-        return (bibtex_module._ENTRY, 1, "k", "misc", "", None, [], (record, [], ""))
+    from pubdb.records import AuthorEntry, BibRecord, sharing_names
+
+    def record(*authors: AuthorEntry) -> BibRecord:
+        return BibRecord(key="k", entry_type="misc", authors=authors, editors=(authors[0].name,))
 
     def author(family: str, **marks: bool) -> AuthorEntry:
         return AuthorEntry(PersonName(given="Ian", family=family), **marks)
 
-    shared = bibtex_module._SharedNames()
-    items, _ = shared(([item(author("Foster"), author("Liu")), item(author("Foster"))], 2))
-    items2, _ = shared(([item(author("Foster"), author("Foster", student=True))], 1))
-    first, second, third = (i[7][0] for i in items + items2)
+    # Two chunks, each pickled on its own as a worker process sends it.
+    chunk1 = pickle.dumps([record(author("Foster"), author("Liu")), record(author("Foster"))])
+    chunk2 = pickle.dumps([record(author("Foster"), author("Foster", student=True))])
+    with sharing_names():
+        first, second = pickle.loads(chunk1)
+        (third,) = pickle.loads(chunk2)
     assert first.authors[0] is second.authors[0] is third.authors[0]  # across chunks too
     assert first.authors[0].name is first.editors[0] is third.authors[1].name
     assert third.authors[1] == author("Foster", student=True)  # marks kept apart
+    assert third.authors[1] is not third.authors[0]
     assert first.authors[1] == author("Liu") and first.authors[1] is not first.authors[0]
+    # Outside a reader, unpickling makes copies as usual, equal to the originals.
+    (again,) = pickle.loads(chunk2)
+    assert again == third and again.authors[0] is not third.authors[0]
+
+
+def test_names_unpickled_from_worker_processes_are_shared(monkeypatch):
+    from pubdb.importers.bibtex import stream_bibtex
+
+    monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 5000)
+    monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
+    text = synthetic_bib(400, seed=3)
+    stream = stream_bibtex("s.bib", text=text, workers=2)
+    records = []
+    for batch, _ in stream.batches():
+        records += [record for record, _ in batch]
+        time.sleep(0.02)  # a caller slower than reading: the workers read nearly every chunk
+    objects = {id(entry.name): entry.name for record in records for entry in record.authors}
+    names = set(objects.values())
+    # One object per name from the workers' chunks (and one from a chunk this process read
+    # itself, with its own parse cache); without the sharing, a copy per chunk: 1,500 here.
+    assert len(records) == 400 and len(names) > 100
+    assert len(objects) < 1.5 * len(names)
 
 
 def _key_and_title(record) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from pubdb.store import (
     bulk_write_cache,
     current_revision,
     database_url,
+    deferrable_indexes,
     head_revision,
     insert_row,
     make_engine,
@@ -314,6 +315,64 @@ def test_bulk_write_cache_is_raised_then_restored(store):
         with bulk_write_cache(conn):
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -BULK_WRITE_CACHE_KIB
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def _indexes(conn) -> dict[str, tuple[str, str]]:
+    """Every index SQLite has: name -> (table, statement; None for a constraint's own)."""
+    rows = conn.exec_driver_sql("SELECT name, tbl_name, sql FROM sqlite_master WHERE type='index'")
+    return {name: (table, sql) for name, table, sql in rows}
+
+
+def test_deferred_indexes_are_dropped_then_built_again_as_they_were(store):
+    with store.engine.connect() as conn:
+        before = _indexes(conn)
+    with store.transaction() as session:
+        conn = session.connection()
+        with deferrable_indexes(conn, ["papers", "authorships"]) as indexes:
+            assert not indexes.deferred
+            indexes.defer()
+            indexes.defer()  # once is enough
+            assert indexes.deferred
+            during = _indexes(conn)
+            # The plain indexes of those two tables are gone; UNIQUE ones (and the
+            # constraints' own) and every other table's stay.
+            gone = {
+                name
+                for name, (table, sql) in before.items()
+                if table in ("papers", "authorships") and sql and "UNIQUE" not in sql
+            }
+            assert {"ix_papers_doi", "ix_papers_venue_year", "ix_authorships_author_id"} <= gone
+            assert set(during) == set(before) - gone
+            conn.exec_driver_sql("SELECT count(*) FROM papers WHERE doi = 'x'")  # still works
+        assert not indexes.deferred
+    with store.engine.connect() as conn:
+        assert _indexes(conn) == before
+
+
+def test_deferred_indexes_come_back_with_the_rollback_after_an_error(store):
+    with store.engine.connect() as conn:
+        before = _indexes(conn)
+    with (
+        pytest.raises(RuntimeError),
+        store.transaction() as session,
+        deferrable_indexes(session.connection(), ["papers"]) as indexes,
+    ):
+        indexes.defer()
+        raise RuntimeError("the import failed")
+    with store.engine.connect() as conn:
+        assert _indexes(conn) == before
+
+
+@pytest.mark.backends
+def test_indexes_are_deferred_on_sqlite_only(store):
+    # PostgreSQL's DROP INDEX would lock the table against readers until the commit.
+    names = {index["name"] for index in inspect(store.engine).get_indexes("papers")}
+    with store.transaction() as session:
+        conn = session.connection()
+        with deferrable_indexes(conn, ["papers"]) as indexes:
+            indexes.defer()
+            assert indexes.deferred == (conn.dialect.name == "sqlite")
+    assert {index["name"] for index in inspect(store.engine).get_indexes("papers")} == names
 
 
 @pytest.mark.backends

@@ -66,7 +66,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -82,7 +82,7 @@ from bibtexparser.model import (
 )
 
 from pubdb.errors import InputError
-from pubdb.records import AuthorEntry, BibRecord, PersonName, SourceRef
+from pubdb.records import BibRecord, SourceRef, sharing_names
 from pubdb.textnorm import fold
 
 from ._bibtex_record import normalise_entry
@@ -685,51 +685,6 @@ def _start_pool(count: int) -> ProcessPoolExecutor | None:
         return None
 
 
-class _SharedNames:
-    """Makes the names in records from worker processes one object per distinct name again.
-
-    One process makes one PersonName (and unmarked AuthorEntry) per spelling, shared by every
-    record that has it (``parse_name`` is cached); a pickled chunk brings its own copies
-    (~1,600 per 1,000 entries), ~30 MB at 100k entries. ``memo`` holds each chunk's objects
-    while it is read, so that no ``id`` in it is reused meanwhile.
-    """
-
-    def __init__(self) -> None:
-        self.names: dict[tuple, PersonName] = {}
-        self.authors: dict[tuple, AuthorEntry] = {}
-        self.memo: dict[int, tuple[object, Any]] = {}
-
-    def name(self, person: PersonName) -> PersonName:
-        known = self.memo.get(id(person))
-        if known is None:
-            shared = self.names.setdefault(tuple(vars(person).values()), person)
-            known = self.memo[id(person)] = (person, shared)
-        return known[1]
-
-    def author(self, entry: AuthorEntry) -> AuthorEntry:
-        known = self.memo.get(id(entry))
-        if known is None:
-            person = self.name(entry.name)
-            key = (id(person), *[v for k, v in vars(entry).items() if k != "name"])
-            shared = self.authors.get(key)
-            if shared is None:
-                shared = entry if entry.name is person else replace(entry, name=person)
-                self.authors[key] = shared
-            known = self.memo[id(entry)] = (entry, shared)
-        return known[1]
-
-    def __call__(self, result: tuple[list[tuple], int]) -> tuple[list[tuple], int]:
-        for item in result[0]:
-            record = item[7][0] if item[0] == _ENTRY and item[7] is not None else None
-            if record is not None:
-                if record.authors:
-                    record.authors = tuple(map(self.author, record.authors))
-                if record.editors:
-                    record.editors = tuple(map(self.name, record.editors))
-        self.memo.clear()
-        return result
-
-
 class _ChunkReader:
     """Processes the text in chunks (with worker processes when large), fed in file order.
 
@@ -798,48 +753,49 @@ class _ChunkReader:
         pool = _start_pool(count) if count > 0 and len(pending) > 2 else None
         futures: dict[int, Future] = {}
         done: dict[int, tuple[list[tuple], int]] = {}
-        shared_names = _SharedNames()
         # Seconds the caller spent on the last batch; seconds per character of reading here.
         caller_seconds, read_rate = 0.0, 0.0
-        try:
-            for index in range(len(bounds)):
-                while pool is not None and len(futures) < 2 * count and pending:
-                    ahead = pending.popleft()
-                    chunk = bounds[ahead]
-                    futures[ahead] = pool.submit(
-                        _split_chunk,
-                        text[chunk.start : chunk.end],
-                        chunk.line,
-                        chunk.lookahead,
-                        self.job,
-                    )
-                future = futures.pop(index, None)
-                if future is not None:
-                    size = bounds[index].end - bounds[index].start
-                    while (
-                        (not read_rate or 2 * caller_seconds <= read_rate * size)
-                        and not future.done()
-                        and pending
-                    ):
-                        stolen = pending.pop()
-                        done[stolen], read_rate = self._timed_here(stolen)
-                    try:
-                        done[index] = shared_names(future.result())
-                    except BrokenProcessPool:  # a worker died: finish in this process
-                        pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
-                        pending.extendleft(sorted(futures, reverse=True))
-                        pool, futures = None, {}
-                if index not in done:
-                    if index in pending:
-                        pending.remove(index)
-                    done[index], read_rate = self._timed_here(index)
-                assembler.feed(*done.pop(index))
-                handed_out = time.perf_counter()
-                yield assembler.release(), bounds[index].end
-                caller_seconds = time.perf_counter() - handed_out
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        # Names from the workers are shared as they are unpickled (by the pool's thread).
+        with sharing_names():
+            try:
+                for index in range(len(bounds)):
+                    while pool is not None and len(futures) < 2 * count and pending:
+                        ahead = pending.popleft()
+                        chunk = bounds[ahead]
+                        futures[ahead] = pool.submit(
+                            _split_chunk,
+                            text[chunk.start : chunk.end],
+                            chunk.line,
+                            chunk.lookahead,
+                            self.job,
+                        )
+                    future = futures.pop(index, None)
+                    if future is not None:
+                        size = bounds[index].end - bounds[index].start
+                        while (
+                            (not read_rate or 2 * caller_seconds <= read_rate * size)
+                            and not future.done()
+                            and pending
+                        ):
+                            stolen = pending.pop()
+                            done[stolen], read_rate = self._timed_here(stolen)
+                        try:
+                            done[index] = future.result()
+                        except BrokenProcessPool:  # a worker died: finish in this process
+                            pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+                            pending.extendleft(sorted(futures, reverse=True))
+                            pool, futures = None, {}
+                    if index not in done:
+                        if index in pending:
+                            pending.remove(index)
+                        done[index], read_rate = self._timed_here(index)
+                    assembler.feed(*done.pop(index))
+                    handed_out = time.perf_counter()
+                    yield assembler.release(), bounds[index].end
+                    caller_seconds = time.perf_counter() - handed_out
+            finally:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
         if not assembler.blocks and text.strip() and not _only_comment_lines(text):
             raise InputError("not a BibTeX file (no @entry found)", path=self.job.path)
         yield assembler.finish(), len(text)
@@ -882,6 +838,11 @@ class BibtexStream:
         self._reader = reader
         self._problems = problems
         self._done = False
+
+    @property
+    def max_entries(self) -> int:
+        """At most this many entries: every entry starts with an ``@``."""
+        return self._reader.text.count("@")
 
     def batches(self) -> Iterator[tuple[list[tuple[BibRecord, Any]], int]]:
         """Lists of (record, what ``prepare`` made of it or None) in file order, each with
