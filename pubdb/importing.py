@@ -58,8 +58,9 @@ OnDuplicate = Literal["merge", "skip", "keep"]
 PRELOAD_AUTHORS_MIN = 2000
 # A file of at least this many entries, and at least as many as the papers stored, is imported
 # with the secondary indexes of the tables below built once at the end instead of kept current
-# row by row (``store.DeferredIndexes``): building costs about what keeping 60% of the rows
-# current does, so it pays off once the import brings more rows than the tables hold.
+# row by row (``store.DeferredIndexes``), from its first full batch of writes on (a re-import
+# writes nothing): building costs about what keeping 60% of the rows current does, so it pays
+# off once the import brings more rows than the tables hold.
 DEFER_INDEXES_MIN_ENTRIES = 5000
 BULK_TABLES = (
     "papers",
@@ -253,6 +254,8 @@ class Importer:
         self._index: DedupIndex | None = None
         self._keys_by_id: dict[int, str] = {}
         self._authors_preloaded = False
+        # Deferred before the next full batch is written (set per file: import_stream).
+        self.defer_indexes: DeferredIndexes | None = None
 
     # -- lookups, loaded once --------------------------------------------------------------
 
@@ -373,6 +376,8 @@ class Importer:
 
     def _flush_if_full(self) -> None:
         if self.writer.full:
+            if self.defer_indexes is not None:
+                self.defer_indexes.defer()
             self.writer.flush()
 
     def _remember(self, ref: int, key: str, keys: Sequence[str]) -> None:
@@ -450,9 +455,16 @@ class Importer:
         *,
         tags: Sequence[str] = (),
         progress: ProgressCallback | None = None,
+        indexes: DeferredIndexes | None = None,
     ) -> FileReport:
         """Import one file's records as the reader hands them out (``batches`` of
-        ``stream``), so that storing overlaps reading; ``tags`` go on every record."""
+        ``stream``), so that storing overlaps reading; ``tags`` go on every record.
+
+        ``indexes``: deferred from the first full batch of writes on when the file has at
+        least ``DEFER_INDEXES_MIN_ENTRIES`` entries and as many as the papers stored."""
+        entries = stream.max_entries
+        large = entries >= DEFER_INDEXES_MIN_ENTRIES and entries >= self.stored_papers()
+        self.defer_indexes = indexes if large else None
         report = FileReport(path=stream.path, encoding=stream.encoding)
         batch_id = insert_row(
             self.session,
@@ -596,9 +608,6 @@ def _import_input(
     """Read one input and import its records while it is read (``--strict``: after it is
     read, and only when no entry failed)."""
     stream, digest = open_input(item, encoding)
-    entries = stream.max_entries
-    if entries >= DEFER_INDEXES_MIN_ENTRIES and entries >= importer.stored_papers():
-        indexes.defer()
     batches = stream.batches()
     try:
         if strict:
@@ -613,7 +622,11 @@ def _import_input(
                     path=first.path,
                     line=first.line,
                 )
-            return importer.import_stream(stream, read, digest, tags=tags, progress=progress)
-        return importer.import_stream(stream, batches, digest, tags=tags, progress=progress)
+            return importer.import_stream(
+                stream, read, digest, tags=tags, progress=progress, indexes=indexes
+            )
+        return importer.import_stream(
+            stream, batches, digest, tags=tags, progress=progress, indexes=indexes
+        )
     finally:
         batches.close()  # stops the reader's worker processes if the import failed

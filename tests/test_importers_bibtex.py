@@ -794,3 +794,39 @@ def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
     after_first = events[events.index("batch") :]
     assert "here" not in after_first
     assert after_first.count("batch") > 10  # many chunks came from the workers meanwhile
+
+
+@pytest.mark.parametrize("splitter", ["fast", "bibtexparser"])
+@pytest.mark.parametrize("chunk_chars", [None, 60], ids=["one-chunk", "small-chunks"])
+def test_lines_are_the_real_ones_after_a_backslash_at_a_line_end(
+    monkeypatch, splitter, chunk_chars
+):
+    # bibtexparser does not count a line break right after a backslash: every line after
+    # `title = {x \\` was reported one early (and one more per such line break).
+    if chunk_chars is not None:
+        monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", chunk_chars)
+    text = (
+        "@string{ev = {x \\\\\n y}}\n"
+        "@misc{a,\n  title = {x \\\\\n  y},\n  note = {a \\\n b}\n}\n\n"
+        "@misc{b,\n  title = {broken\n}\n"
+        "@misc{c, title = {ok}}\n"
+        "@misc{a, title = {dup}}\n"
+        "@misc{d, title = {z} # undefined}\n"
+    )
+
+    def real_line(marker: str, occurrence: int = 1) -> int:
+        at = -1
+        for _ in range(occurrence):
+            at = text.index(marker, at + 1)
+        return text.count("\n", 0, at) + 1
+
+    result = read_bibtex("l.bib", text=text, workers=1, splitter=splitter)
+    assert {record.key: record.source.line for record in result.records} == {
+        "a": real_line("@misc{a"),
+        "c": real_line("@misc{c"),
+        "d": real_line("@misc{d"),
+    }
+    lines = {(problem.key, problem.line) for problem in result.problems}
+    assert ("b", real_line("@misc{b")) in lines
+    assert ("a", real_line("@misc{a", 2)) in lines  # the duplicate key
+    assert ("d", real_line("@misc{d")) in lines  # the undefined macro

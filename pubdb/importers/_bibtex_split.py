@@ -31,9 +31,11 @@ entry fails exactly as it does in the whole text. Taken by bibtexparser, for exa
   space other than space, tab, CR and LF between the parts;
 - the text before the first such line (a file's header comment).
 
-Line numbers are bibtexparser's, which does not count a line break right after a backslash
-(the line break is one of its ``(?<!\\)``-guarded marks): a known quirk that both paths, and
-the chunk offsets in ``bibtex``, keep alike, so that no line depends on the path or the cuts.
+Line numbers: bibtexparser does not count a line break right after a backslash (the line
+break is one of its ``(?<!\\)``-guarded marks), so after ``title = {A \\`` at the end of a
+line every block it reports is a line early. Inside, both paths count as bibtexparser does
+(so that no line depends on the path or the cuts); both public functions then turn those
+lines into the text's real ones (``_real_lines``), which is what an error message names.
 """
 
 from __future__ import annotations
@@ -104,6 +106,23 @@ def _lines(text: str, start: int, end: int) -> int:
     return text.count("\n", start, end) - text.count("\\\n", start, end)
 
 
+def _real_lines(text: str, blocks: Blocks) -> Blocks:
+    """``blocks`` with the lines bibtexparser counts in ``text`` (a line break after a
+    backslash not counted) made the text's real lines.
+
+    A counted line holds one real line, or several when all but the last end with a
+    backslash; a block gets the first of them: where a block starts (``@type{``, or the free
+    text after an entry) a backslash seldom ends the line before.
+    """
+    if "\\\n" not in text:
+        return blocks
+    lines = text.split("\n")
+    # The real line where each counted line starts.
+    starts = [0, *(real for real, line in enumerate(lines[:-1], 1) if not line.endswith("\\"))]
+    last = len(starts) - 1
+    return [(block, starts[min(line, last)]) for block, line in blocks]
+
+
 def split_bibtexparser(text: str, lookahead: str = "") -> Blocks:
     """bibtexparser's blocks for ``text``, each with its line.
 
@@ -113,6 +132,11 @@ def split_bibtexparser(text: str, lookahead: str = "") -> Blocks:
     odd input), the text is split again one segment at a time, so that only the segment that
     triggers it is lost.
     """
+    return _real_lines(text, _bibtexparser_blocks(text, lookahead))
+
+
+def _bibtexparser_blocks(text: str, lookahead: str) -> Blocks:
+    """:func:`split_bibtexparser` with the lines as bibtexparser counts them."""
     try:
         blocks = bibtexparser.parse_string(text + lookahead, parse_stack=[]).blocks
     except Exception:  # any splitter crash: retry segment by segment
@@ -128,7 +152,7 @@ def split_bibtexparser(text: str, lookahead: str = "") -> Blocks:
 def split_fast(text: str, lookahead: str = "") -> Blocks:
     """The same blocks as ``split_bibtexparser(text, lookahead)``, plain entries as
     ``FastEntry`` (see the module docstring for which blocks take the fast path)."""
-    return _split_segments(text, lookahead, fast=True)
+    return _real_lines(text, _split_segments(text, lookahead, fast=True))
 
 
 def _split_segments(text: str, lookahead: str, fast: bool) -> Blocks:

@@ -212,7 +212,7 @@ class BibtexReadResult:
 class _Chunk(NamedTuple):
     start: int
     end: int
-    line: int  # lines before ``start`` (as bibtexparser counts them: see ``_bibtex_split``)
+    line: int  # lines before ``start``
     lookahead: str  # the next chunk's ``@type{`` (see ``split_fast``), "" for the last chunk
 
 
@@ -224,7 +224,7 @@ def _chunk_bounds(text: str) -> list[_Chunk]:
         match = LINE_BLOCK_START.search(text, start + _CHUNK_CHARS)
         end = match.start() if match else size
         bounds.append(_Chunk(start, end, line, match.group() if match else ""))
-        line += text.count("\n", start, end) - text.count("\\\n", start, end)
+        line += text.count("\n", start, end)
         start = end
     return bounds
 
