@@ -16,9 +16,11 @@ length checks, dedup item). In file order, for every record:
 
 Writes go through :class:`pubdb.paperio.BatchWriter`: new papers, merges and their rows are
 kept in memory and written ``batch_size`` papers at a time with one executemany per table
-(straight through the driver, SQLite with a larger page cache meanwhile). Every lookup (cite
-keys, raw-entry digests, the dedup index, authors, venues and their aliases) is loaded once and
-kept current in memory, so the result does not depend on where the batches fall.
+(straight through the driver, SQLite with a larger page cache meanwhile, and for a file as
+large as the database its secondary indexes built once at the end: ``DEFER_INDEXES_MIN_ENTRIES``).
+Every lookup (cite keys, raw-entry digests, the dedup index, authors, venues and their aliases)
+is loaded once and kept current in memory, so the result does not depend on where the batches
+fall.
 """
 
 from __future__ import annotations
