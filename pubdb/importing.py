@@ -573,10 +573,13 @@ def import_files(
     strict: bool = False,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import every input into ``session`` (the caller commits or rolls back).
 
     ``batch_size``: papers kept in memory between writes (the result does not depend on it).
+    ``dry_run``: the caller rolls back whatever happens, so indexes dropped for a large file
+    are left to the rollback instead of being built again (~1 s at 100k entries).
     """
     importer = Importer(session, on_duplicate=on_duplicate, batch_size=batch_size)
     report = ImportReport()
@@ -587,7 +590,10 @@ def import_files(
     gc.disable()
     try:
         conn = session.connection()
-        with bulk_write_cache(conn), deferrable_indexes(conn, BULK_TABLES) as indexes:
+        with (
+            bulk_write_cache(conn),
+            deferrable_indexes(conn, BULK_TABLES, rollback=dry_run) as indexes,
+        ):
             for item in inputs:
                 report.files.append(
                     _import_input(importer, item, tags, encoding, strict, progress, indexes)

@@ -795,10 +795,14 @@ class DeferredIndexes:
 
 
 @contextmanager
-def deferrable_indexes(conn: Connection, tables: Sequence[str]) -> Iterator[DeferredIndexes]:
+def deferrable_indexes(
+    conn: Connection, tables: Sequence[str], *, rollback: bool = False
+) -> Iterator[DeferredIndexes]:
     """A :class:`DeferredIndexes` for ``tables`` whose indexes, if the caller deferred them,
     are built again when the block ends well. After an error they are not: the caller rolls
-    the transaction back, which brings them back as they were."""
+    the transaction back, which brings them back as they were. ``rollback=True``: the caller
+    rolls back in any case (a dry run), so they are never built here."""
     indexes = DeferredIndexes(conn, tables)
     yield indexes
-    indexes.restore()
+    if not rollback:
+        indexes.restore()

@@ -749,3 +749,47 @@ def test_a_large_import_builds_the_indexes_once_at_the_end(tmp_path, monkeypatch
         str(db), write(tmp_path, "small.bib", small), 3, monkeypatch
     )
     assert len(state["papers"]) == 7 and deferred == []
+
+
+def test_a_dry_run_leaves_deferred_indexes_to_the_rollback(tmp_path, monkeypatch):
+    # Building the indexes again only for the rollback to drop that work would cost ~1 s at
+    # 100k entries: a dry run (the command's --dry-run passes it) leaves them to the rollback.
+    import pubdb.importing
+    from pubdb.importing import ImportInput, import_files
+    from pubdb.store import DeferredIndexes
+
+    restored = []
+    monkeypatch.setattr(DeferredIndexes, "restore", lambda self: restored.append(self.deferred))
+    monkeypatch.setattr(pubdb.importing, "DEFER_INDEXES_MIN_ENTRIES", 3)
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    db = tmp_path / "dry.sqlite"
+    store = open_store(str(db))
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+    try:
+        with sqlite3.connect(db) as conn:
+            before = conn.execute(schema).fetchall()
+        with store.transaction(rollback=True) as session:
+            import_files(session, [ImportInput(str(bib))], batch_size=3, dry_run=True)
+            indexes = session.connection().exec_driver_sql(schema).all()
+            assert len(indexes) < len(before)  # dropped, and not built again
+        assert restored == []
+        with sqlite3.connect(db) as conn:
+            assert conn.execute(schema).fetchall() == before
+    finally:
+        store.dispose()
+
+
+def test_import_command_passes_its_dry_run_on(run_cli, monkeypatch):
+    import pubdb.importing
+
+    seen = []
+    original = pubdb.importing.deferrable_indexes
+
+    def spying(conn, tables, *, rollback=False):
+        seen.append(rollback)
+        return original(conn, tables, rollback=rollback)
+
+    monkeypatch.setattr(pubdb.importing, "deferrable_indexes", spying)
+    assert run_cli("import", "--dry-run", str(EXAMPLE)).exit_code == 0
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    assert seen == [True, False]

@@ -98,6 +98,7 @@ def import_(
             encoding=encoding,
             strict=strict,
             progress=bars if bars.visible else None,
+            dry_run=dry_run,
         )
     for line in render_report(report, dry_run=dry_run):
         click.echo(line)
