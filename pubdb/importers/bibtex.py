@@ -755,47 +755,45 @@ class _ChunkReader:
         done: dict[int, tuple[list[tuple], int]] = {}
         # Seconds the caller spent on the last batch; seconds per character of reading here.
         caller_seconds, read_rate = 0.0, 0.0
-        # Names from the workers are shared as they are unpickled (by the pool's thread).
-        with sharing_names():
-            try:
-                for index in range(len(bounds)):
-                    while pool is not None and len(futures) < 2 * count and pending:
-                        ahead = pending.popleft()
-                        chunk = bounds[ahead]
-                        futures[ahead] = pool.submit(
-                            _split_chunk,
-                            text[chunk.start : chunk.end],
-                            chunk.line,
-                            chunk.lookahead,
-                            self.job,
-                        )
-                    future = futures.pop(index, None)
-                    if future is not None:
-                        size = bounds[index].end - bounds[index].start
-                        while (
-                            (not read_rate or 2 * caller_seconds <= read_rate * size)
-                            and not future.done()
-                            and pending
-                        ):
-                            stolen = pending.pop()
-                            done[stolen], read_rate = self._timed_here(stolen)
-                        try:
-                            done[index] = future.result()
-                        except BrokenProcessPool:  # a worker died: finish in this process
-                            pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
-                            pending.extendleft(sorted(futures, reverse=True))
-                            pool, futures = None, {}
-                    if index not in done:
-                        if index in pending:
-                            pending.remove(index)
-                        done[index], read_rate = self._timed_here(index)
-                    assembler.feed(*done.pop(index))
-                    handed_out = time.perf_counter()
-                    yield assembler.release(), bounds[index].end
-                    caller_seconds = time.perf_counter() - handed_out
-            finally:
-                if pool is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            for index in range(len(bounds)):
+                while pool is not None and len(futures) < 2 * count and pending:
+                    ahead = pending.popleft()
+                    chunk = bounds[ahead]
+                    futures[ahead] = pool.submit(
+                        _split_chunk,
+                        text[chunk.start : chunk.end],
+                        chunk.line,
+                        chunk.lookahead,
+                        self.job,
+                    )
+                future = futures.pop(index, None)
+                if future is not None:
+                    size = bounds[index].end - bounds[index].start
+                    while (
+                        (not read_rate or 2 * caller_seconds <= read_rate * size)
+                        and not future.done()
+                        and pending
+                    ):
+                        stolen = pending.pop()
+                        done[stolen], read_rate = self._timed_here(stolen)
+                    try:
+                        done[index] = future.result()
+                    except BrokenProcessPool:  # a worker died: finish in this process
+                        pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+                        pending.extendleft(sorted(futures, reverse=True))
+                        pool, futures = None, {}
+                if index not in done:
+                    if index in pending:
+                        pending.remove(index)
+                    done[index], read_rate = self._timed_here(index)
+                assembler.feed(*done.pop(index))
+                handed_out = time.perf_counter()
+                yield assembler.release(), bounds[index].end
+                caller_seconds = time.perf_counter() - handed_out
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         if not assembler.blocks and text.strip() and not _only_comment_lines(text):
             raise InputError("not a BibTeX file (no @entry found)", path=self.job.path)
         yield assembler.finish(), len(text)
@@ -848,7 +846,9 @@ class BibtexStream:
         """Lists of (record, what ``prepare`` made of it or None) in file order, each with
         how many characters of the text are read so far. Raises ``InputError`` at the end
         for text that holds no ``@`` block at all."""
-        yield from self._reader
+        # Names from the worker processes are shared as the pool's thread unpickles them.
+        with sharing_names():
+            yield from self._reader
         self._done = True
 
     def result(self, records: list[BibRecord] | None = None) -> BibtexReadResult:
