@@ -20,6 +20,7 @@ the ``pubdb[postgres]`` extra). The dialect-specific SQL lives here and nowhere 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -749,6 +750,12 @@ def bulk_write_cache(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
+# The content table of an FTS5 table, from its CREATE VIRTUAL TABLE statement.
+_FTS5_CONTENT = re.compile(
+    r"USING\s+fts5\s*\(.*\bcontent\s*=\s*'([^']+)'", re.IGNORECASE | re.DOTALL
+)
+
+
 class DeferredIndexes:
     """Secondary indexes of some tables, dropped while a large bulk write fills the tables and
     built again at the end (:func:`deferrable_indexes`).
@@ -760,12 +767,17 @@ class DeferredIndexes:
     indexes are part of the write transaction (a rollback brings them back) and readers keep
     the snapshot they started with, whereas PostgreSQL's DROP INDEX locks the whole table
     against readers until the commit. UNIQUE indexes stay: they enforce something.
+
+    Full-text indexes too: the triggers that keep an FTS5 table over one of the tables
+    (``content='papers'``) in step are dropped, and the FTS table is rebuilt from its content
+    table at the end. At 100k papers the insert trigger cost ~0.9 s; the rebuild takes 0.14 s.
     """
 
     def __init__(self, conn: Connection, tables: Sequence[str]) -> None:
         self.conn = conn
         self.tables = tuple(tables)
-        self._dropped: list[tuple[str, str]] = []  # (name, CREATE INDEX statement)
+        self._dropped: list[tuple[str, str]] = []  # (name, CREATE INDEX/TRIGGER statement)
+        self._full_text: list[str] = []  # FTS5 tables to rebuild
 
     @property
     def deferred(self) -> bool:
@@ -786,12 +798,38 @@ class DeferredIndexes:
                 continue
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
             self._dropped.append((name, sql))
+        self._defer_full_text()
+
+    def _defer_full_text(self) -> None:
+        """Drop the triggers that keep FTS5 tables over the tables current."""
+        virtual = self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+        ).all()
+        for name, sql in virtual:
+            found = _FTS5_CONTENT.search(sql)
+            if found is None or found.group(1) not in self.tables:
+                continue
+            triggers = self.conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                (found.group(1),),
+            ).all()
+            keeping = [(trigger, made_by) for trigger, made_by in triggers if name in made_by]
+            for trigger, made_by in keeping:
+                self.conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
+                self._dropped.append((trigger, made_by))
+            if keeping:
+                self._full_text.append(name)
 
     def restore(self) -> None:
-        """Build the dropped indexes again, from the statements that made them."""
+        """Build the dropped indexes again, from the statements that made them, and rebuild
+        the full-text tables whose triggers were dropped."""
         dropped, self._dropped = self._dropped, []
+        full_text, self._full_text = self._full_text, []
         for _, sql in dropped:
             self.conn.exec_driver_sql(sql)
+        for name in full_text:
+            self.conn.exec_driver_sql(f'INSERT INTO "{name}"("{name}") VALUES (\'rebuild\')')
 
 
 @contextmanager

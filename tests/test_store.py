@@ -349,6 +349,50 @@ def test_deferred_indexes_are_dropped_then_built_again_as_they_were(store):
         assert _indexes(conn) == before
 
 
+def _fts_triggers(conn) -> dict[str, str]:
+    rows = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%papers_fts%'"
+    )
+    return dict(rows.all())
+
+
+def _title_search(conn, word: str) -> list[int]:
+    found = conn.exec_driver_sql("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?", (word,))
+    return sorted(found.scalars())
+
+
+def test_deferred_full_text_index_is_rebuilt_with_what_changed_meanwhile(store):
+    # The triggers keeping papers_fts current are dropped with the indexes; at the end the
+    # FTS table is rebuilt, so papers inserted, changed and deleted meanwhile are found as
+    # the triggers would have left them.
+    with store.transaction() as session:
+        for key, title in (("kept", "kept alpha"), ("changed", "beta"), ("gone", "gamma")):
+            session.add(
+                Paper(key=key, key_folded=key, entry_type="article", title=title, title_key=title)
+            )
+    with store.engine.connect() as conn:
+        triggers = _fts_triggers(conn)
+    assert set(triggers) == {"papers_fts_ai", "papers_fts_ad", "papers_fts_au"}
+    with store.transaction() as session:
+        conn = session.connection()
+        with deferrable_indexes(conn, ["papers"]) as indexes:
+            indexes.defer()
+            assert _fts_triggers(conn) == {}
+            session.add(
+                Paper(key="new", key_folded="new", entry_type="article", title_key="new alpha")
+            )
+            session.flush()
+            conn.exec_driver_sql("UPDATE papers SET title_key = 'delta' WHERE key = 'changed'")
+            conn.exec_driver_sql("DELETE FROM papers WHERE key = 'gone'")
+        assert _fts_triggers(conn) == triggers
+    with store.engine.connect() as conn:
+        ids = dict(conn.exec_driver_sql("SELECT key, id FROM papers").all())
+        assert _title_search(conn, "alpha") == sorted([ids["kept"], ids["new"]])
+        assert _title_search(conn, "delta") == [ids["changed"]]
+        assert _title_search(conn, "beta") == _title_search(conn, "gamma") == []
+        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
+
+
 def test_deferred_indexes_come_back_with_the_rollback_after_an_error(store):
     with store.engine.connect() as conn:
         before = _indexes(conn)
