@@ -361,10 +361,13 @@ def _title_search(conn, word: str) -> list[int]:
     return sorted(found.scalars())
 
 
-def test_deferred_full_text_index_is_rebuilt_with_what_changed_meanwhile(store):
+def test_deferred_full_text_index_is_rebuilt_with_what_changed_meanwhile(store, monkeypatch):
     # The triggers keeping papers_fts current are dropped with the indexes; at the end the
-    # FTS table is rebuilt, so papers inserted, changed and deleted meanwhile are found as
-    # the triggers would have left them.
+    # FTS table is filled again (here two papers per statement), so papers inserted, changed
+    # and deleted meanwhile are found as the triggers would have left them.
+    import pubdb.store
+
+    monkeypatch.setattr(pubdb.store, "_FULL_TEXT_STEP", 2)
     with store.transaction() as session:
         for key, title in (("kept", "kept alpha"), ("changed", "beta"), ("gone", "gamma")):
             session.add(
