@@ -685,6 +685,12 @@ def _start_pool(count: int) -> ProcessPoolExecutor | None:
         return None
 
 
+# Chunks in flight per worker process. An import takes records unevenly (a batch written,
+# merges): with 2 the worker often sat idle with both done while the import was busy, and the
+# import then waited for the next chunk (100k entries: 2.9 s waiting, against 0.7 s with 4).
+_IN_FLIGHT = 4
+
+
 class _ChunkReader:
     """Processes the text in chunks (with worker processes when large), fed in file order.
 
@@ -697,8 +703,8 @@ class _ChunkReader:
     long over the last batch as a chunk takes to read here: then the workers keep ahead of
     it on their own, and a result still on its way from a worker is worth the wait (reading
     a whole chunk here instead would hold up the caller, an import storing records). At most
-    ``2 * workers`` chunks are in flight, so memory stays bounded. Without processes (or if
-    one dies) it all runs here.
+    ``_IN_FLIGHT * workers`` chunks are in flight, so memory stays bounded. Without processes
+    (or if one dies) it all runs here.
     """
 
     def __init__(
@@ -757,7 +763,7 @@ class _ChunkReader:
         caller_seconds, read_rate = 0.0, 0.0
         try:
             for index in range(len(bounds)):
-                while pool is not None and len(futures) < 2 * count and pending:
+                while pool is not None and len(futures) < _IN_FLIGHT * count and pending:
                     ahead = pending.popleft()
                     chunk = bounds[ahead]
                     futures[ahead] = pool.submit(
