@@ -52,6 +52,7 @@ from pubdb.paperio import BATCH_SIZE, BatchWriter
 from pubdb.records import BibRecord, fold_cite_key
 from pubdb.store import DeferredIndexes, bulk_write_cache, deferrable_indexes, insert_row
 from pubdb.venue_service import flush_aliases, resolve_ref
+from pubdb.venues import VenueMatch, default_registry
 
 OnDuplicate = Literal["merge", "skip", "keep"]
 
@@ -205,8 +206,12 @@ class _VenueCache:
         # about the same record.
         self._last: tuple[BibRecord | None, tuple[int | None, str, str]] = (None, (None, "", ""))
 
-    def lookup(self, record: BibRecord) -> tuple[int | None, str, str]:
-        """(venue id, short name, kind) for the record's venue, creating the venue if new."""
+    def lookup(
+        self, record: BibRecord, registry_match: VenueMatch | None = None
+    ) -> tuple[int | None, str, str]:
+        """(venue id, short name, kind) for the record's venue, creating the venue if new;
+        ``registry_match``: what the shipped registry makes of the record's venue text, when
+        a worker process worked it out (prepare_record)."""
         last, found = self._last
         if record is last:
             return found
@@ -214,6 +219,8 @@ class _VenueCache:
         cached = self._cache.get(key)
         if cached is None:
             entry_type = record.entry_type.lower()
+            if registry_match is not None:
+                default_registry().remember(record.venue_text, entry_type, registry_match)
             venue = resolve_ref(
                 self.session, record.venue_text, hint=record.venue_hint, entry_type=entry_type
             )
@@ -320,7 +327,9 @@ class Importer:
     ) -> None:
         """Import one record; ``prepared``: :func:`prepare_record` of it, when made already
         (by the reader's worker processes)."""
-        digest, too_long, incoming = prepared if prepared is not None else prepare_record(record)
+        digest, too_long, incoming, venue = (
+            prepared if prepared is not None else prepare_record(record)
+        )
         if not digest:
             digest = raw_digest(repr(record))
         source = record.source
@@ -338,7 +347,7 @@ class Importer:
                 )
             )
             return
-        _, short, kind = self.venues.lookup(record)
+        _, short, kind = self.venues.lookup(record, venue)
         assert incoming is not None  # made for every record whose values fit
         item = item_with_venue(incoming, record, short, kind)
         found = self._dedup_index().best_match(item)
@@ -526,8 +535,9 @@ class Importer:
 # What the reader's worker processes work out for each record (prepare_record): the sha256
 # of its raw entry ("" when it has none: the main process digests its repr then, tags
 # included), why a value is too long to store (None: it fits) and, when it fits, its dedup
-# item before the venue is resolved (dedup.incoming_item).
-PreparedRecord = tuple[str, "str | None", "DedupItem | None"]
+# item before the venue is resolved (dedup.incoming_item), and what the shipped venue
+# registry makes of its venue text (None: no text, or nothing).
+PreparedRecord = tuple[str, "str | None", "DedupItem | None", "VenueMatch | None"]
 
 
 def prepare_record(record: BibRecord) -> PreparedRecord:
@@ -536,7 +546,12 @@ def prepare_record(record: BibRecord) -> PreparedRecord:
     raw = source.raw if source else ""
     too_long = overlong_value(record)
     item = incoming_item(record) if too_long is None else None
-    return (raw_digest(raw) if raw else ""), too_long, item
+    venue = (
+        default_registry().resolve(record.venue_text, record.entry_type.lower())
+        if record.venue_text
+        else None
+    )
+    return (raw_digest(raw) if raw else ""), too_long, item, venue
 
 
 def open_input(item: ImportInput, encoding: str | None) -> tuple[BibtexStream, str]:

@@ -1061,7 +1061,10 @@ class VenueRegistry:
         self._patterns = [
             (v, re.compile(p), _required_literal(p)) for v in self._venues for p in v.patterns
         ]
-        self.resolve = functools.lru_cache(maxsize=1 << 17)(self._resolve_uncached)
+        self._resolve_cached = functools.lru_cache(maxsize=1 << 17)(self._resolve_uncached)
+        # What another process resolved already (remember): an import's worker processes
+        # resolve the venue texts they read, so the main process need not.
+        self._remembered: dict[tuple[str, str], VenueMatch] = {}
         self._resolve_hint = functools.lru_cache(maxsize=1 << 14)(self._resolve_hint_uncached)
         self._piece_match = functools.lru_cache(maxsize=1 << 16)(self._piece_match_uncached)
         self._acronym_lookup = functools.lru_cache(maxsize=1 << 16)(self._acronym_lookup_uncached)
@@ -1095,7 +1098,7 @@ class VenueRegistry:
 
     def cache_info(self) -> functools._CacheInfo:
         """Hit/miss counts of the per-text resolution cache."""
-        return self.resolve.cache_info()  # type: ignore[attr-defined]
+        return self._resolve_cached.cache_info()  # type: ignore[attr-defined]
 
     # -- alias lookups -----------------------------------------------------------------------
 
@@ -1115,6 +1118,19 @@ class VenueRegistry:
         return VenueMatch(info.short, info.name, info.kind, parent, source, matched, True)
 
     # -- resolution --------------------------------------------------------------------------
+
+    def resolve(self, text: str, entry_type: str = "") -> VenueMatch | None:
+        """Resolve one venue text (registry, acronym, cleaned); cached per (text, entry_type)."""
+        remembered = self._remembered.get((text, entry_type))
+        if remembered is not None:
+            return remembered
+        return self._resolve_cached(text, entry_type)
+
+    def remember(self, text: str, entry_type: str, match: VenueMatch) -> None:
+        """Take ``match`` as what :meth:`resolve` gives for ``(text, entry_type)``: it is
+        what this registry's ``resolve`` gave in another process (a worker forked from this
+        one, with the same registry)."""
+        self._remembered[(text, entry_type)] = match
 
     def _resolve_uncached(self, text: str, entry_type: str = "") -> VenueMatch | None:
         """Resolve one venue text (registry, acronym, cleaned); cached per (text, entry_type)."""

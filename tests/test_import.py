@@ -708,6 +708,49 @@ def test_import_command_shows_a_bar_for_a_large_file_on_a_terminal(run_cli, tmp_
     assert str(tmp_path / "other.bib") in result.stderr
 
 
+def test_prepare_record_resolves_the_venue_text_with_the_shipped_registry():
+    # What the reader's worker processes work out for a record includes its venue match.
+    from pubdb.importers.bibtex import read_bibtex
+    from pubdb.importing import prepare_record
+    from pubdb.venues import default_registry
+
+    text = article(extra="") + article(key="nojournal").replace(
+        "  journal = {Future Generation Computer Systems},\n", ""
+    )
+    with_venue, without = read_bibtex("v.bib", text=text).records
+    venue = prepare_record(with_venue)[3]
+    assert venue is not None and venue.short == "FGCS"
+    assert venue is default_registry().resolve("Future Generation Computer Systems", "article")
+    assert prepare_record(without)[3] is None
+
+
+def test_the_import_takes_the_venue_match_a_worker_worked_out(db_path, tmp_path, monkeypatch):
+    # The importing process does not resolve again a venue text the worker resolved: it takes
+    # the match prepare_record gives (here a made-up one, which resolving could not give).
+    import pubdb.importing
+    from pubdb.importing import ImportInput, import_files
+    from pubdb.venues import VenueMatch, default_registry
+
+    made_up = VenueMatch(
+        short="MADEUP", name="Made Up Venue", kind="workshop", parent=None,
+        source="registry", matched_text="Future Generation Computer Systems",
+    )  # fmt: skip
+    prepare = pubdb.importing.prepare_record
+    monkeypatch.setattr(
+        pubdb.importing, "prepare_record", lambda record: (*prepare(record)[:3], made_up)
+    )
+    monkeypatch.setattr(default_registry(), "_remembered", {})  # made up: forget it after
+    bib = write(tmp_path, "a.bib", article())
+    store = open_store(str(db_path))
+    try:
+        with store.transaction() as session:
+            import_files(session, [ImportInput(str(bib))])
+            shorts = session.scalars(select(Venue.short).join(Paper.venue)).all()
+    finally:
+        store.dispose()
+    assert shorts == ["MADEUP"]
+
+
 def test_a_large_import_builds_the_indexes_once_at_the_end(tmp_path, monkeypatch):
     # A file at least as large as the database (and over DEFER_INDEXES_MIN_ENTRIES entries)
     # is imported with the secondary indexes dropped and built again at the end (SQLite):

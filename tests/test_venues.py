@@ -1223,6 +1223,21 @@ def test_docs_example_is_a_valid_registry_file(tmp_path: Path) -> None:
     assert len(reg) > len(default_registry())
 
 
+def test_a_remembered_resolution_is_what_resolve_gives() -> None:
+    # An import's worker processes resolve venue texts; the main process remembers their
+    # answers instead of resolving the texts again.
+    reg = load_registry([{"short": "MEMO", "name": "Memo Test Venue", "kind": "journal"}])
+    elsewhere = reg.resolve("Memo Test Venue, Vol. 3", "article")
+    assert elsewhere is not None and elsewhere.short == "MEMO"
+    fresh = load_registry([{"short": "MEMO", "name": "Memo Test Venue", "kind": "journal"}])
+    fresh.remember("Memo Test Venue, Vol. 3", "article", elsewhere)
+    misses = fresh.cache_info().misses
+    assert fresh.resolve("Memo Test Venue, Vol. 3", "article") is elsewhere
+    assert fresh.cache_info().misses == misses  # not resolved here
+    # Only for that text and entry type.
+    assert fresh.resolve("Memo Test Venue, Vol. 3", "inproceedings") is not elsewhere
+
+
 def test_resolution_is_cached_per_text() -> None:
     reg = load_registry([{"short": "CACHED", "name": "Cache Test Venue", "kind": "journal"}])
     text = "Cache Test Venue, Vol. 3"
