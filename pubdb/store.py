@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 # The newest Alembic revision this code knows. Opening a database already at this revision
 # skips loading Alembic entirely (start-up time); tests check it equals the scripts' head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a write transaction waits for another writer to finish before giving up.
 WRITE_LOCK_TIMEOUT_S = 600.0

@@ -113,7 +113,9 @@ papers = Table(
     _text("title_key", 500, default="", index=True),
     Column("year", Integer, index=True),
     Column("month", Integer),
-    _ref("venue_id", "venues.id", nullable=True, ondelete="SET NULL", index=True),
+    # Indexed as the first column of ix_papers_venue_year (below), which serves lookups by
+    # venue alone too.
+    _ref("venue_id", "venues.id", nullable=True, ondelete="SET NULL"),
     # The booktitle/journal text as the source wrote it (decoded), kept for re-resolution.
     _text("venue_text", default=""),
     _text("volume", 100, default=""),
