@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal
@@ -268,10 +268,15 @@ class Importer:
 
     # -- lookups, loaded once --------------------------------------------------------------
 
-    def _raw_seen(self, digest: str) -> bool:
+    def stored_digests(self) -> set[str]:
+        """The sha256 of every raw entry stored, those this import added included (kept
+        current: the same set as it grows)."""
         if self._known_raw is None:
             self._known_raw = set(self.session.scalars(select(PaperSource.raw_sha256)))
-        return digest in self._known_raw
+        return self._known_raw
+
+    def _raw_seen(self, digest: str) -> bool:
+        return digest in self.stored_digests()
 
     def _keys(self) -> dict[str, int]:
         if self._taken_keys is None:
@@ -540,10 +545,20 @@ class Importer:
 PreparedRecord = tuple[str, "str | None", "DedupItem | None", "VenueMatch | None"]
 
 
+# The digests of the raw entries stored already (Importer.stored_digests) while a file is
+# read: prepare_record leaves out what only a new entry needs (its dedup item and venue) for
+# an entry stored as it is, which the importer skips (a re-import). Worker processes see the
+# set as it was when they were forked; the importer checks every digest itself in any case.
+_stored_digests: Container[str] = frozenset()
+
+
 def prepare_record(record: BibRecord) -> PreparedRecord:
     """The record-local part of importing ``record`` (pure: runs in worker processes)."""
     source = record.source
     raw = source.raw if source else ""
+    digest = raw_digest(raw) if raw else ""
+    if digest and digest in _stored_digests:
+        return digest, None, None, None
     too_long = overlong_value(record)
     item = incoming_item(record) if too_long is None else None
     venue = (
@@ -551,7 +566,7 @@ def prepare_record(record: BibRecord) -> PreparedRecord:
         if record.venue_text
         else None
     )
-    return (raw_digest(raw) if raw else ""), too_long, item, venue
+    return digest, too_long, item, venue
 
 
 def open_input(item: ImportInput, encoding: str | None) -> tuple[BibtexStream, str]:
@@ -630,7 +645,9 @@ def _import_input(
 ) -> FileReport:
     """Read one input and import its records while it is read (``--strict``: after it is
     read, and only when no entry failed)."""
+    global _stored_digests
     stream, digest = open_input(item, encoding)
+    _stored_digests = importer.stored_digests()
     batches = stream.batches()
     try:
         if strict:
@@ -653,3 +670,4 @@ def _import_input(
         )
     finally:
         batches.close()  # stops the reader's worker processes if the import failed
+        _stored_digests = frozenset()

@@ -100,6 +100,48 @@ def test_reimport_adds_and_changes_nothing(run_cli, db_path):
     assert count(db_path, PaperSource) == 37
 
 
+def test_prepare_record_leaves_out_what_an_entry_stored_already_does_not_need(monkeypatch):
+    # A re-import skips every entry whose raw text is stored: the reader's workers need not
+    # build its dedup item or resolve its venue.
+    import pubdb.importing
+    from pubdb.importers.bibtex import read_bibtex
+    from pubdb.importing import prepare_record
+
+    record = read_bibtex("a.bib", text=article()).records[0]
+    digest, too_long, item, venue = prepare_record(record)
+    assert too_long is None and item is not None and venue is not None
+    monkeypatch.setattr(pubdb.importing, "_stored_digests", {digest})
+    assert prepare_record(record) == (digest, None, None, None)
+
+
+def test_reimport_with_worker_processes_changes_nothing(db_path, tmp_path, monkeypatch):
+    # The workers are forked with the stored digests; what they leave out for stored entries
+    # is never needed, and a changed entry is still imported.
+    import pubdb.importing
+    from pubdb.importers import bibtex
+    from pubdb.importing import ImportInput, import_files
+
+    monkeypatch.setattr(bibtex, "_CHUNK_CHARS", 2048)
+    monkeypatch.setattr(bibtex, "_PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(bibtex, "_process_count", lambda workers, size: 2)
+    first = write(tmp_path, "many.bib", _entries(60))
+    second = write(tmp_path, "again.bib", _entries(60).replace("{Author7, Ann", "{Author7, Anna"))
+    store = open_store(str(db_path))
+    try:
+        reports = []
+        for bib in (first, second):
+            with store.transaction() as session:
+                reports.append(import_files(session, [ImportInput(str(bib))]).files[0])
+            assert pubdb.importing._stored_digests == frozenset()  # reset after each file
+        with store.transaction() as session:
+            state = database_state(session)
+    finally:
+        store.dispose()
+    assert len(reports[0].added) == 61
+    assert len(reports[1].unchanged) == 60 and len(reports[1].merged) == 1
+    assert len(state["papers"]) == 61
+
+
 def test_dry_run_writes_nothing(run_cli, db_path):
     result = run_cli("import", "--dry-run", str(EXAMPLE))
     assert result.exit_code == 0
