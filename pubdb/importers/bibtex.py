@@ -59,6 +59,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import re
 import sys
 import time
@@ -390,6 +391,15 @@ def _split_chunk(
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _split_chunk_pickled(text: str, line_offset: int, lookahead: str, job: _Job) -> bytes:
+    """``_split_chunk`` in a worker process, its result pickled there: the reader unpickles
+    it when it takes the chunk, in its own thread. Left to the pool, the unpickling runs in
+    the pool's thread, which then takes turns with the import for Python's lock."""
+    return pickle.dumps(
+        _split_chunk(text, line_offset, lookahead, job), protocol=pickle.HIGHEST_PROTOCOL
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -767,7 +777,7 @@ class _ChunkReader:
                     ahead = pending.popleft()
                     chunk = bounds[ahead]
                     futures[ahead] = pool.submit(
-                        _split_chunk,
+                        _split_chunk_pickled,
                         text[chunk.start : chunk.end],
                         chunk.line,
                         chunk.lookahead,
@@ -784,7 +794,7 @@ class _ChunkReader:
                         stolen = pending.pop()
                         done[stolen], read_rate = self._timed_here(stolen)
                     try:
-                        done[index] = future.result()
+                        done[index] = pickle.loads(future.result())
                     except BrokenProcessPool:  # a worker died: finish in this process
                         pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
                         pending.extendleft(sorted(futures, reverse=True))
