@@ -862,7 +862,7 @@ class BibtexStream:
         """Lists of (record, what ``prepare`` made of it or None) in file order, each with
         how many characters of the text are read so far. Raises ``InputError`` at the end
         for text that holds no ``@`` block at all."""
-        # Names from the worker processes are shared as the pool's thread unpickles them.
+        # Names from the worker processes are shared as the reader unpickles their results.
         with sharing_names():
             yield from self._reader
         self._done = True
