@@ -522,6 +522,7 @@ def name_match_key(name: PersonName) -> str:
     return f"{family_key(name)}|{fold(initials[0]) if initials else ''}"
 
 
+@lru_cache(maxsize=1 << 14)
 def _completeness(name: PersonName) -> tuple[int, int, int, int, int]:
     units = _comparable(name)[0][1]
     full = sum(1 for unit in units if not unit[1])
@@ -535,7 +536,8 @@ def _completeness(name: PersonName) -> tuple[int, int, int, int, int]:
 def is_more_complete(a: PersonName, b: PersonName) -> bool:
     """Whether ``a`` is the better spelling to display: more full given names, then more
     given names, then proper case, then accents kept (``Gürsoy`` over ``Gursoy``)."""
-    return _completeness(a) > _completeness(b)
+    # Records share one object per spelling: a merge mostly compares a name with itself.
+    return a is not b and _completeness(a) > _completeness(b)
 
 
 @lru_cache(maxsize=1 << 14)
