@@ -553,7 +553,8 @@ _stored_digests: Container[str] = frozenset()
 
 
 def prepare_record(record: BibRecord) -> PreparedRecord:
-    """The record-local part of importing ``record`` (pure: runs in worker processes)."""
+    """The record-local part of importing ``record`` (runs in worker processes: it reads
+    nothing but the record and ``_stored_digests``)."""
     source = record.source
     raw = source.raw if source else ""
     digest = raw_digest(raw) if raw else ""

@@ -750,11 +750,11 @@ def bulk_write_cache(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
-# The content table of an FTS5 table, from its CREATE VIRTUAL TABLE statement.
+# The content table of an FTS5 table and its rowid column, from its CREATE VIRTUAL TABLE
+# statement.
 _FTS5_CONTENT = re.compile(
     r"USING\s+fts5\s*\(.*\bcontent\s*=\s*'([^']+)'", re.IGNORECASE | re.DOTALL
 )
-
 _FTS5_CONTENT_ROWID = re.compile(r"\bcontent_rowid\s*=\s*'([^']+)'", re.IGNORECASE)
 # Rows of the content table per statement when an FTS5 table is filled again: FTS5 holds a
 # statement's terms in memory and sorts them at its end, which for 100k titles in one
@@ -840,11 +840,11 @@ class DeferredIndexes:
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
                 (found.group(1),),
             ).all()
-            keeping = [(trigger, made_by) for trigger, made_by in triggers if name in made_by]
-            for trigger, made_by in keeping:
+            syncing = [(trigger, made_by) for trigger, made_by in triggers if name in made_by]
+            for trigger, made_by in syncing:
                 self.conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
                 self._dropped.append((trigger, made_by))
-            if keeping:
+            if syncing:
                 rowid = _FTS5_CONTENT_ROWID.search(sql)
                 self._full_text.append(
                     (name, found.group(1), rowid.group(1) if rowid is not None else "rowid")

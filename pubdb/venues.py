@@ -1133,7 +1133,7 @@ class VenueRegistry:
         self._remembered[(text, entry_type)] = match
 
     def _resolve_uncached(self, text: str, entry_type: str = "") -> VenueMatch | None:
-        """Resolve one venue text (registry, acronym, cleaned); cached per (text, entry_type)."""
+        """:meth:`resolve`'s work for a text it has not seen."""
         plain = _plain(text)
         if not plain:
             return None
