@@ -38,9 +38,10 @@ VenueLookup = Callable[[BibRecord], "int | None"]
 VenueShortLookup = Callable[[BibRecord], "tuple[int | None, str]"]
 
 # Batch size of BatchWriter: big enough that per-statement costs vanish and that a merge
-# often finds its paper still in memory (not read back), small enough that the rows in memory
-# stay ~15 MB. 100k entries (benchmarks/import.py): 2,000 took ~0.4 s longer than 5,000; at
-# 20,000 the import waited for the reader after each long write.
+# often finds its paper still in memory (not read back), small enough that the rows held do
+# not raise the peak. 100k entries (benchmarks/import.py): 2,000 took ~0.4 s longer than 5,000
+# at the same peak RSS (440 MB); 20,000 added 37 MB and the import waited for the reader
+# after each long write.
 BATCH_SIZE = 5000
 # Ids per "DELETE ... WHERE paper_id IN (...)" (well under every backend's parameter limit).
 _IN_CHUNK = 500

@@ -115,21 +115,40 @@ def test_prepare_record_leaves_out_what_an_entry_stored_already_does_not_need(mo
 
 
 def test_reimport_with_worker_processes_changes_nothing(db_path, tmp_path, monkeypatch):
-    # The workers are forked with the stored digests; what they leave out for stored entries
-    # is never needed, and a changed entry is still imported.
+    # The workers are forked with the stored digests: the stored entries they read come
+    # without a dedup item or venue match (never needed: the importer skips them), and a
+    # changed entry is still prepared and imported.
     import pubdb.importing
     from pubdb.importers import bibtex
-    from pubdb.importing import ImportInput, import_files
+    from pubdb.importing import Importer, ImportInput, import_files
 
     monkeypatch.setattr(bibtex, "_CHUNK_CHARS", 2048)
     monkeypatch.setattr(bibtex, "_PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(bibtex, "_process_count", lambda workers, size: 2)
+    chunks_here: list[int] = []
+    timed_here = bibtex._ChunkReader._timed_here
+
+    def counting(self, index):
+        chunks_here.append(index)
+        return timed_here(self, index)
+
+    monkeypatch.setattr(bibtex._ChunkReader, "_timed_here", counting)
+    prepared_items: dict[str, bool] = {}
+    import_record = Importer.import_record
+
+    def spying(self, record, batch_id, report, prepared=None):
+        prepared_items[record.key] = prepared is not None and prepared[2] is not None
+        return import_record(self, record, batch_id, report, prepared)
+
     first = write(tmp_path, "many.bib", _entries(60))
     second = write(tmp_path, "again.bib", _entries(60).replace("{Author7, Ann", "{Author7, Anna"))
     store = open_store(str(db_path))
     try:
         reports = []
         for bib in (first, second):
+            if bib is second:
+                chunks_here.clear()
+                monkeypatch.setattr(Importer, "import_record", spying)
             with store.transaction() as session:
                 reports.append(import_files(session, [ImportInput(str(bib))]).files[0])
             assert pubdb.importing._stored_digests == frozenset()  # reset after each file
@@ -140,6 +159,10 @@ def test_reimport_with_worker_processes_changes_nothing(db_path, tmp_path, monke
     assert len(reports[0].added) == 61
     assert len(reports[1].unchanged) == 60 and len(reports[1].merged) == 1
     assert len(state["papers"]) == 61
+    # Workers read part of the file, and only the changed entry came with a dedup item.
+    assert len(chunks_here) < len(bibtex._chunk_bounds(second.read_text(encoding="utf-8")))
+    assert {key for key, has_item in prepared_items.items() if has_item} == {"paper7"}
+    assert len(prepared_items) == 61
 
 
 def test_dry_run_writes_nothing(run_cli, db_path):
