@@ -61,6 +61,10 @@ if TYPE_CHECKING:
 # skips loading Alembic entirely (start-up time); tests check it equals the scripts' head.
 SCHEMA_HEAD = "0004"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The page size of a new SQLite database (an existing one keeps its own: WAL fixes it). With
+# SQLite's default 4096 an import of 100k entries took 0.2-0.3 s longer (fewer, larger pages:
+# fewer B-tree splits and levels); 16384 gave the same as 8192.
+SQLITE_PAGE_SIZE = 8192
 # How long a write transaction waits for another writer to finish before giving up.
 WRITE_LOCK_TIMEOUT_S = 600.0
 # The PostgreSQL advisory lock every pubdb writer takes (per database: the lock includes the
@@ -99,6 +103,8 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # Before the journal mode: setting WAL writes the header of a new database file.
+    cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -117,6 +117,30 @@ def test_sqlite_pragmas(store):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
 
 
+def test_new_database_gets_the_larger_page_size(db_path: Path):
+    open_store(str(db_path)).dispose()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == store_module.SQLITE_PAGE_SIZE
+    assert store_module.SQLITE_PAGE_SIZE != 4096  # SQLite's default: the test would prove nothing
+
+
+def test_existing_database_keeps_its_page_size(db_path: Path):
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (x)")
+    engine = store_module.make_engine(store_module.database_url(str(db_path)))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            assert conn.execute(text("PRAGMA page_size")).scalar() == 4096
+    finally:
+        engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT x FROM t").fetchall() == [(1,)]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_database_newer_than_code_is_refused_and_untouched(db_path: Path):
     open_store(str(db_path)).dispose()
     with sqlite3.connect(db_path) as conn:
