@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -47,39 +46,57 @@ BATCH_SIZE = 5000
 _IN_CHUNK = 500
 
 
-def paper_columns(
+# The papers columns a record fills (everything but id, key and timestamps), in the order
+# of paper_values.
+PAPER_COLUMNS = (
+    "entry_type", "title", "title_bibtex", "title_key", "year", "month", "venue_id",
+    "venue_text", "volume", "number", "pages", "publisher", "series", "edition", "doi",
+    "arxiv_id", "url", "abstract", "note", "authors_truncated", "fields",
+)  # fmt: skip
+
+
+def paper_values(
     record: BibRecord, venue_id: int | None, *, normalised_title: str | None = None
-) -> dict[str, Any]:
-    """The Paper columns a record fills (everything but id, key and timestamps).
+) -> tuple[Any, ...]:
+    """The values of the PAPER_COLUMNS a record fills, in that order (an import builds one
+    per entry: a tuple, not a dict, saves 100k entries ~0.2 s).
 
     ``normalised_title``: ``title_key(record.title)`` when the caller has it already.
     """
     if normalised_title is None:
         normalised_title = title_key(record.title) if record.title else ""
-    return {
-        "entry_type": record.entry_type.lower(),
-        "title": record.title,
-        "title_bibtex": record.title_bibtex or record.title,
-        "title_key": normalised_title[:500],
-        "year": record.year,
-        "month": record.month,
-        "venue_id": venue_id,
-        "venue_text": record.venue_text,
-        "volume": record.volume,
-        "number": record.number,
-        "pages": record.pages,
-        "publisher": record.publisher,
-        "series": record.series,
-        "edition": record.edition,
-        "doi": record.doi or None,
-        "arxiv_id": record.arxiv_id or None,
-        "url": record.url,
-        "abstract": record.abstract,
-        "note": record.note,
-        "authors_truncated": record.authors_truncated,
+    return (
+        record.entry_type.lower(),
+        record.title,
+        record.title_bibtex or record.title,
+        normalised_title[:500],
+        record.year,
+        record.month,
+        venue_id,
+        record.venue_text,
+        record.volume,
+        record.number,
+        record.pages,
+        record.publisher,
+        record.series,
+        record.edition,
+        record.doi or None,
+        record.arxiv_id or None,
+        record.url,
+        record.abstract,
+        record.note,
+        record.authors_truncated,
         # The venue hint is derived from a field that stays here, so it needs no column.
-        "fields": dict(record.fields),
-    }
+        dict(record.fields),
+    )
+
+
+def paper_columns(
+    record: BibRecord, venue_id: int | None, *, normalised_title: str | None = None
+) -> dict[str, Any]:
+    """:func:`paper_values` by column name."""
+    values = paper_values(record, venue_id, normalised_title=normalised_title)
+    return dict(zip(PAPER_COLUMNS, values, strict=True))
 
 
 class _Tags:
@@ -227,14 +244,15 @@ class PaperWriter:
 class _Pending:
     """A paper :class:`BatchWriter` holds: new (``paper_id`` None), or a stored one rewritten.
 
-    ``columns`` None: only aliases or sources were added (the paper itself is unchanged).
+    ``values`` (of PAPER_COLUMNS) None: only aliases or sources were added (the paper itself
+    is unchanged).
     ``authorships``/``editorships`` are rows of ``_child_rows``; their author ids may be the
     resolver's provisional ones.
     """
 
     paper_id: int | None
     key: str
-    columns: dict[str, Any] | None = None
+    values: tuple[Any, ...] | None = None
     venue_short: str = ""
     authorships: list[tuple[Any, ...]] = field(default_factory=list)
     editorships: list[tuple[Any, ...]] = field(default_factory=list)
@@ -246,9 +264,6 @@ class _Pending:
     stored_names: dict[int, PersonName] = field(default_factory=dict)
 
 
-# The papers columns a record fills, in the order BatchWriter writes them.
-PAPER_COLUMNS = tuple(paper_columns(BibRecord(key="", entry_type=""), None))
-_paper_values = itemgetter(*PAPER_COLUMNS)
 # A paper_sources row as BatchWriter.add_source takes it: a tuple of these columns.
 SOURCE_COLUMNS = ("batch_id", "cite_key", "line", "raw", "raw_sha256", "merged_from_key")
 
@@ -380,7 +395,7 @@ class BatchWriter:
     ) -> None:
         venue_id, venue_short = self.venue_of(record)
         entry.key = key
-        entry.columns = paper_columns(record, venue_id, normalised_title=normalised_title)
+        entry.values = paper_values(record, venue_id, normalised_title=normalised_title)
         entry.venue_short = venue_short
         entry.authorships, entry.editorships, entry.awards, entry.tag_ids = _child_rows(
             record, self._resolve, self._tags.id
@@ -443,7 +458,7 @@ class BatchWriter:
         (the ORM load of :func:`load_papers` costs ~10x as much per paper).
         """
         pending = self._pending.get(ref)
-        if pending is None or pending.columns is None:
+        if pending is None or pending.values is None:
             paper_id = self.paper_id(ref)
             assert paper_id is not None
             pending = self._load(paper_id, pending.key if pending is not None else None)
@@ -458,7 +473,6 @@ class BatchWriter:
         params = {"paper_id": paper_id}
         conn = self.session.connection()
         stored_key, *values, venue_short = queries.paper.rows(conn, params)[0]
-        columns = dict(zip(PAPER_COLUMNS, values, strict=True))
         names: dict[int, PersonName] = {}
 
         def rows_with_names(query: DriverQuery, width: int) -> list[tuple[Any, ...]]:
@@ -474,7 +488,7 @@ class BatchWriter:
         entry = _Pending(
             paper_id=paper_id,
             key=key if key is not None else stored_key,
-            columns=columns,
+            values=tuple(values),
             venue_short=venue_short or "",
             authorships=rows_with_names(queries.authors, len(_AUTHORSHIP_KEYS)),
             editorships=(
@@ -488,8 +502,8 @@ class BatchWriter:
 
     def _view(self, entry: _Pending) -> BibRecord:
         """What :func:`record_from_paper` reads back for the paper ``entry`` holds."""
-        columns = entry.columns
-        assert columns is not None
+        assert entry.values is not None
+        columns = dict(zip(PAPER_COLUMNS, entry.values, strict=True))
         known = self.authors.name_of
         stored = entry.stored_names
 
@@ -544,12 +558,9 @@ class BatchWriter:
         conn = self.session.connection()
         statements = self._statements
         new = [(ref, entry) for ref, entry in self._pending.items() if entry.paper_id is None]
-        rewritten = [e for e in entries if e.paper_id is not None and e.columns is not None]
+        rewritten = [e for e in entries if e.paper_id is not None and e.values is not None]
         if new:
-            rows = [
-                (entry.key, fold_cite_key(entry.key), *_paper_values(entry.columns))
-                for _, entry in new
-            ]
+            rows = [(entry.key, fold_cite_key(entry.key), *entry.values) for _, entry in new]
             ids = statements.papers.run_returning_ids(conn, rows, unique="key_folded")
             for (ref, entry), paper_id in zip(new, ids, strict=True):
                 entry.paper_id = paper_id
@@ -567,7 +578,7 @@ class BatchWriter:
         for entry in entries:
             paper_id = entry.paper_id
             assert paper_id is not None
-            if entry.columns is not None:
+            if entry.values is not None:
                 # Provisional (negative) author ids become the stored ones.
                 authorships.extend(
                     (paper_id, p, a if a > 0 else real_id(a), w, s, e, c)
@@ -602,7 +613,7 @@ class BatchWriter:
     def _rewrite(self, conn: Connection, entries: list[_Pending]) -> None:
         """Stored papers a merge changed: new values and key, their lists deleted."""
         rows = [
-            (entry.paper_id, entry.key, fold_cite_key(entry.key), *_paper_values(entry.columns))
+            (entry.paper_id, entry.key, fold_cite_key(entry.key), *entry.values)
             for entry in entries
         ]
         self._statements.rewrite.run(conn, rows)

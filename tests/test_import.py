@@ -435,6 +435,29 @@ def database_state(session) -> dict[str, object]:
     }
 
 
+def test_paper_values_fill_every_paper_column_but_key_and_timestamps():
+    from pubdb.paperio import PAPER_COLUMNS, paper_columns
+    from pubdb.records import BibRecord
+
+    written_by_the_database = {"id", "key", "key_folded", "created_at", "updated_at"}
+    assert set(PAPER_COLUMNS) == set(Paper.__table__.columns.keys()) - written_by_the_database
+    assert len(PAPER_COLUMNS) == len(set(PAPER_COLUMNS))
+    record = BibRecord(
+        key="k", entry_type="Article", title="T", year=2020, month=3, venue_text="V",
+        volume="1", number="2", pages="3--4", publisher="P", series="S", edition="E",
+        doi="10.1/x", arxiv_id="2101.00001", url="u", abstract="a", note="n",
+        authors_truncated=True, fields={"isbn": "i"},
+    )  # fmt: skip
+    columns = paper_columns(record, 7, normalised_title="t")
+    assert columns == {
+        "entry_type": "article", "title": "T", "title_bibtex": "T", "title_key": "t",
+        "year": 2020, "month": 3, "venue_id": 7, "venue_text": "V", "volume": "1",
+        "number": "2", "pages": "3--4", "publisher": "P", "series": "S", "edition": "E",
+        "doi": "10.1/x", "arxiv_id": "2101.00001", "url": "u", "abstract": "a", "note": "n",
+        "authors_truncated": True, "fields": {"isbn": "i"},
+    }  # fmt: skip
+
+
 def import_with_batch_size(
     location: str, bib: Path, batch_size: int, monkeypatch
 ) -> tuple[dict, list, int]:
