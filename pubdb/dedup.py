@@ -296,9 +296,10 @@ class DedupItem:
 
     An import keeps one item per paper (100k and more), so items are small: slots instead of
     an instance dict, only the blocking keys derived up front (``publisher_doi``, ``arxiv``,
-    ``nospace_key``, ``generic``), and what only scoring needs either recomputed on use
-    (``words``, ``first_page``, ``is_preprint``) or, when dearer, cached on first use
-    (``numbers``, ``notice``): only the few records that meet a candidate ever need those.
+    ``nospace_key``, ``words_key``, ``generic``), and what only scoring needs either
+    recomputed on use (``words``, ``first_page``, ``is_preprint``) or, when dearer, cached on
+    first use (``numbers``, ``notice``): only the few records that meet a candidate ever need
+    those.
     """
 
     id: int | str
@@ -325,6 +326,9 @@ class DedupItem:
     arxiv: str = field(init=False, repr=False, compare=False)
     # The title key without spaces ("pre-training" ~ "pretraining"): the exact title block.
     nospace_key: str = field(init=False, repr=False, compare=False)
+    # The title key's words sorted: the fuzzy step's third order (made with the item, in the
+    # reader's worker processes during an import, not in the importing thread).
+    words_key: str = field(init=False, repr=False, compare=False)
     # A front/back-matter title ("Preface"): see is_generic_title.
     generic: bool = field(init=False, repr=False, compare=False)
     # Caches behind ``numbers`` and ``notice`` (None: not computed yet).
@@ -343,6 +347,8 @@ class DedupItem:
         else:
             set_(self, "arxiv", _arxiv_key(arxiv_doi.group(1)) if arxiv_doi else "")
         set_(self, "nospace_key", self.title_key.replace(" ", ""))
+        words = _sorted_words(self.title_key)
+        set_(self, "words_key", self.title_key if words == self.title_key else words)
         set_(self, "generic", is_generic_title(self.title_key))
 
     def __copy__(self) -> DedupItem:
@@ -425,7 +431,7 @@ def _unpickle_item(values: tuple) -> DedupItem:
         item.id, item.key, item.title_key, item.title, year, item.doi, item.arxiv_id,
         entry_type, venue, venue_kind, author_keys, item.authors_truncated, item.pages,
         volume, number, item.doi_text, item.publisher_doi, item.arxiv, item.nospace_key,
-        item.generic, item._numbers, item._notice,
+        item.words_key, item.generic, item._numbers, item._notice,
     ) = values  # fmt: skip
     intern = sys.intern
     item.year = year if year is None else _YEARS.setdefault(year, year)
@@ -1426,14 +1432,15 @@ class DedupIndex:
         # _plain, _reversed and _by_words, the last for (words, "")).
         self._version = 0
         self._probe: tuple | None = None
-        # While loading: collect the title keys, then sort once (adding one by one is slower).
-        self._loading: list[str] | None = []
+        # While loading: collect the title keys (with their words sorted), then sort once
+        # (adding one by one is slower).
+        self._loading: list[tuple[str, str]] | None = []
         for item in items:
             self.add(item)
-        keys, self._loading = self._loading, None
-        self._plain = _SortedList(keys)
-        self._reversed = _SortedList(key[::-1] for key in keys)
-        self._by_words = _SortedPairs((_sorted_words(key), key) for key in keys)
+        loaded, self._loading = self._loading, None
+        self._plain = _SortedList(key for key, _ in loaded)
+        self._reversed = _SortedList(key[::-1] for key, _ in loaded)
+        self._by_words = _SortedPairs((words, key) for key, words in loaded)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -1487,7 +1494,7 @@ class DedupIndex:
         if not new_title:
             return
         if self._loading is not None:
-            self._loading.append(key)
+            self._loading.append((key, item.words_key))
         elif probe is not None and probe[5] >= 0:
             _, _, _, backwards, words, plain_at, plain_pos, rev_at, rev_pos, at, pos = probe
             self._plain.insert_at(plain_at, plain_pos, key)
@@ -1503,7 +1510,7 @@ class DedupIndex:
         else:
             self._plain.add(key)
             self._reversed.add(key[::-1])
-            self._by_words.add(_sorted_words(key), key)
+            self._by_words.add(item.words_key, key)
 
     def discard(self, ident: int | str) -> None:
         """Forget the item with id ``ident`` (no error if unknown)."""
@@ -1516,17 +1523,18 @@ class DedupIndex:
         key = item.title_key
         if key and not item.generic and not self._has_title(key):
             if self._loading is not None:  # an id given twice while loading
-                self._loading.remove(key)
+                self._loading.remove((key, item.words_key))
             else:
                 self._plain.remove(key)
                 self._reversed.remove(key[::-1])
-                self._by_words.remove(_sorted_words(key), key)
+                self._by_words.remove(item.words_key, key)
 
-    def _near_title_keys(self, title_key: str) -> dict[str, None]:
+    def _near_title_keys(self, title_key: str, words: str) -> dict[str, None]:
         """Title keys among the WINDOW before and after ``title_key`` in each sorted order
         with ``fuzz.ratio`` >= TITLE_CANDIDATE_MIN in that order, and (plain order) those that
-        are ``title_key`` with a subtitle added or removed. Keeps what an ``add`` of the same
-        title key needs (``_probe``)."""
+        are ``title_key`` with a subtitle added or removed (``words``: its words sorted, the
+        item's ``words_key``). Keeps what an ``add`` of the same title key needs (``_probe``).
+        """
         found: dict[str, None] = {}
         window, split, plain_at, plain_pos = self._plain.window(title_key, WINDOW)
         if window:
@@ -1547,7 +1555,6 @@ class DedupIndex:
             for pos in _similar_titles(backwards, window):
                 found[window[pos][::-1]] = None
 
-        words = _sorted_words(title_key)
         texts, keys, _, words_at, words_pos = self._by_words.window(words, WINDOW)
         if texts:
             for pos in _similar_titles(words, texts):
@@ -1593,7 +1600,7 @@ class DedupIndex:
         if title_key and not item.generic:
             year = item.year
             titles = self._title
-            for key in self._near_title_keys(title_key):
+            for key in self._near_title_keys(title_key, item.words_key):
                 if key == title_key:  # its items are all in the exact title block
                     continue
                 members = titles.get(key.replace(" ", ""))
