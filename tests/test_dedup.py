@@ -1173,6 +1173,27 @@ def test_index_finds_each_kind_of_near_title(stored, incoming):
     assert target in index.candidates(item(incoming))
 
 
+def test_item_carries_its_sorted_words_and_the_index_never_sorts_them(monkeypatch):
+    moved = item("Scientific data streams compression")
+    assert moved.words_key == "compression data scientific streams"
+    already = item("A b c")
+    assert already.words_key is already.title_key  # no second copy when nothing moves
+    assert pickle.loads(pickle.dumps(moved)).words_key == moved.words_key
+    items = [*_filler(200, 6), item("Compression of scientific data streams")]
+    index = DedupIndex(items[:100])
+
+    def sorting(_key: str) -> str:
+        raise AssertionError("the index sorted a title's words itself")
+
+    # Items are made (in an import: in the reader's workers) before the index sees them.
+    monkeypatch.setattr(dedup, "_sorted_words", sorting)
+    for each in items[100:]:
+        index.best_match(each)
+        index.add(each)
+    index.discard(items[0].id)
+    assert items[-1] in index.candidates(moved)
+
+
 def test_similar_titles_is_process_extract_with_fuzz_ratio():
     # Exactly 80% (4 of 5 letters) is in, as with fuzz.ratio; the best comes first.
     assert dedup._similar_titles("abcde", ["abcdx", "abxyz", "abcde"]) == [2, 0]
