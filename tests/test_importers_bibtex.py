@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -699,6 +700,32 @@ def test_names_from_worker_processes_are_shared_again():
     # Outside a reader, unpickling makes copies as usual, equal to the originals.
     (again,) = pickle.loads(chunk2)
     assert again == third and again.authors[0] is not third.authors[0]
+
+
+def test_records_survive_pickling_and_copying_with_every_field():
+    import copy
+    import dataclasses
+    import pickle
+
+    from pubdb.records import AuthorEntry, BibRecord, SourceRef
+
+    # A different value in every field (types aside): a field lost or swapped shows.
+    full = BibRecord(**{
+        each.name: value
+        for each, value in zip(dataclasses.fields(BibRecord), itertools.count(), strict=False)
+    } | {
+        "authors": (AuthorEntry(PersonName("Ian", "Foster"), student=True),),
+        "editors": (PersonName("Rajkumar", "Kettimuthu"),),
+        "awards": ("Best Paper",), "tags": ("hpc",), "fields": {"isbn": "1"},
+        "source": SourceRef("a.bib", 3, "@misc{k}"),
+    })  # fmt: skip
+    default = BibRecord(key="k", entry_type="misc")
+    for record in (full, default):
+        for twin in (pickle.loads(pickle.dumps(record)), copy.copy(record), copy.deepcopy(record)):
+            assert twin == record
+            assert dataclasses.astuple(twin) == dataclasses.astuple(record)
+    assert copy.deepcopy(full).fields is not full.fields
+    assert copy.copy(full).fields is full.fields
 
 
 def test_names_unpickled_from_worker_processes_are_shared(monkeypatch):
