@@ -20,6 +20,7 @@ the ``pubdb[postgres]`` extra). The dialect-specific SQL lives here and nowhere 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -170,6 +171,14 @@ def reset_id_sequences(connection: Connection | Session, tables: Any) -> None:
         )
 
 
+def _json_dumps(value: Any) -> str:
+    """``json.dumps`` for JSON columns, with the value of nearly every paper (no fields
+    beyond the columns) ready-made: serialising 100k empty dicts took an import ~0.1 s."""
+    if type(value) is dict and not value:
+        return "{}"
+    return json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout; every engine
     gets the write lock of ``_on_begin``."""
@@ -181,10 +190,14 @@ def make_engine(url: str) -> Engine:
                 folder = Path(database).parent
                 if not folder.is_dir():
                     raise DatabaseError(f"{database}: folder {folder} does not exist")
-            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(
+                url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                json_serializer=_json_dumps,
+            )
             event.listen(engine, "connect", _on_sqlite_connect)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
         event.listen(engine, "begin", _on_begin)
         return engine
     except ImportError as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -115,6 +117,23 @@ def test_sqlite_pragmas(store):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+
+
+def test_json_columns_store_what_json_dumps_gives(store, db_path: Path):
+    papers = Paper.__table__
+    fields = [{}, {"isbn": "978-3", "language": "Español"}, {"list": [1, 2]}]
+    with store.connect(write=True) as conn:
+        for number, value in enumerate(fields):
+            key = f"k{number}"
+            row = {"key": key, "key_folded": key, "entry_type": "misc", "fields": value}
+            conn.execute(papers.insert(), row)
+    with closing(sqlite3.connect(db_path)) as raw:
+        stored = [text for (text,) in raw.execute("SELECT fields FROM papers ORDER BY key")]
+    assert stored == [json.dumps(value) for value in fields]
+    assert store_module._json_dumps({}) == "{}" and store_module._json_dumps([]) == "[]"
+    with store.connect() as conn:
+        rows = conn.execute(select(papers.c.fields).order_by(papers.c.key))
+        assert [row.fields for row in rows] == fields
 
 
 def test_new_database_gets_the_larger_page_size(db_path: Path):
