@@ -1458,6 +1458,19 @@ class DedupIndex:
         if item.title_key:
             yield self._title, _title_block(item, nospace=True)
 
+    def exact_matches(self, item: DedupItem) -> Iterator[DedupItem]:
+        """Stored items that share a DOI, an arXiv id, a doi text or a title (spaces aside)
+        with ``item``: the likeliest candidates, found with a few dict lookups (the same
+        item may come more than once)."""
+        for blocks, value in self._exact_blocks(item):
+            members = blocks.get(value)
+            if members is None:
+                continue
+            if isinstance(members, list):
+                yield from members
+            else:
+                yield members
+
     def _title_members(self, title_key: str) -> Iterator[DedupItem]:
         """The items whose (non-generic) title key is ``title_key``."""
         for member in _block_members(self._title, title_key.replace(" ", "")):

@@ -308,6 +308,19 @@ class Importer:
             self.authors.preload_all()
             self._authors_preloaded = True
 
+    def _prefetch_merge_targets(self, records: Sequence[tuple[BibRecord, Any]]) -> None:
+        """Read back at once the written papers the reader's next records share a DOI,
+        arXiv id or title with: the papers their merges will read (each alone would cost
+        a few queries; 100k entries with 5% duplicates spent ~0.6 s on them)."""
+        index = self._dedup_index()
+        refs = {
+            int(match.id)
+            for _, prepared in records
+            if prepared is not None and prepared[2] is not None
+            for match in index.exact_matches(prepared[2])
+        }
+        self.writer.prefetch(refs)
+
     # -- one record --------------------------------------------------------------------------
 
     def _item(self, ref: int | str, record: BibRecord) -> DedupItem:
@@ -496,6 +509,7 @@ class Importer:
         )
         seen = 0
         for records, position in batches:
+            self._prefetch_merge_targets(records)
             for record, prepared in records:
                 seen += 1
                 if seen == PRELOAD_AUTHORS_MIN:

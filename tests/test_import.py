@@ -461,16 +461,18 @@ def test_paper_values_fill_every_paper_column_but_key_and_timestamps():
 def import_with_batch_size(
     location: str, bib: Path, batch_size: int, monkeypatch
 ) -> tuple[dict, list, int]:
-    """Import ``bib`` in batches of ``batch_size``: (state, merges, stored papers read back)."""
+    """Import ``bib`` in batches of ``batch_size``: (state, merges, stored papers read back
+    one by one, not prefetched)."""
     from pubdb.importing import ImportInput, import_files
     from pubdb.paperio import BatchWriter
 
     reads = []
     load = BatchWriter._load
 
-    def counting_load(self, paper_id, key):
-        reads.append(paper_id)
-        return load(self, paper_id, key)
+    def counting_load(self, paper_ids, slots=1):
+        if slots == 1:
+            reads.extend(paper_ids)
+        return load(self, paper_ids, slots)
 
     monkeypatch.setattr(BatchWriter, "_load", counting_load)
     store = open_store(location)
@@ -553,6 +555,33 @@ def test_merges_across_a_batch_boundary(db_path, tmp_path, monkeypatch, batch_si
         reference_db = str(tmp_path / "reference.sqlite")
         reference, _, _ = import_with_batch_size(reference_db, bib, 1000, monkeypatch)
         assert state == reference
+
+
+def test_merges_find_their_written_papers_prefetched(db_path, tmp_path, monkeypatch):
+    """Read in many small pieces and written one paper at a time, every merge target was
+    written when the piece with its duplicate came: read back ahead with the piece's
+    likely targets, none alone, and the result is what one batch gives."""
+    import pubdb.importers.bibtex as bibtex
+    from pubdb.paperio import BatchWriter
+
+    prefetched = []
+    prefetch = BatchWriter.prefetch
+
+    def counting_prefetch(self, refs):
+        prefetch(self, refs)
+        prefetched.extend(self._prefetched)
+
+    monkeypatch.setattr(BatchWriter, "prefetch", counting_prefetch)
+    monkeypatch.setattr(bibtex, "_CHUNK_CHARS", 16)  # a piece per entry
+    bib = write(tmp_path, "boundary.bib", BOUNDARY)
+    state, merged, reads = import_with_batch_size(str(db_path), bib, 1, monkeypatch)
+    assert reads == 0
+    assert len(prefetched) == 4  # liu2018preprint, alpha2018, gamma2020 (twice)
+    monkeypatch.undo()
+    reference, reference_merged, _ = import_with_batch_size(
+        str(tmp_path / "reference.sqlite"), bib, 1000, monkeypatch
+    )
+    assert (state, merged) == (reference, reference_merged)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3], ids=["batch-1", "batch-3"])
