@@ -702,6 +702,25 @@ def test_names_from_worker_processes_are_shared_again():
     assert again == third and again.authors[0] is not third.authors[0]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_worker_pool_pipes_hold_a_whole_chunk():
+    import fcntl
+
+    from pubdb.importers import bibtex
+
+    pool = bibtex._start_pool(1)
+    assert pool is not None
+    try:
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        wanted = min(bibtex._PIPE_BYTES, limit)
+        assert wanted >= 2 * bibtex._CHUNK_CHARS  # a chunk's text fits in one piece
+        for end in (pool._call_queue._reader, pool._result_queue._reader):
+            assert fcntl.fcntl(end.fileno(), fcntl.F_GETPIPE_SZ) >= wanted
+        assert pool.submit(sum, [1, 2]).result(timeout=60) == 3
+    finally:
+        pool.shutdown()
+
+
 def test_records_survive_pickling_and_copying_with_every_field():
     import copy
     import dataclasses

@@ -55,6 +55,7 @@ The pipeline, in this order (each step needs the one before it):
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -690,9 +691,39 @@ def _start_pool(count: int) -> ProcessPoolExecutor | None:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     try:
         # Forked from a parent whose collector is off (read_bibtex): switch it back on.
-        return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=gc.enable)
+        pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=gc.enable)
     except (OSError, ValueError, NotImplementedError):  # no processes here: work in this one
         return None
+    _widen_pipes(pool)
+    return pool
+
+
+# The size asked for the pool's pipes (Linux lets any process have pipes this large).
+_PIPE_BYTES = 1 << 20
+
+
+def _widen_pipes(pool: ProcessPoolExecutor) -> None:
+    """Make the pipes that carry chunks to the workers and results back hold a whole chunk
+    (~0.5 MB) or most of a result (~1.5 MB) where the system allows it (Linux).
+
+    Through a default pipe (64 KiB) a message goes piece by piece, and the pool's threads
+    that move it take Python's lock again for every piece: while the import keeps the lock
+    busy, each take can wait up to the switch interval (5 ms). 100k entries, measured: the
+    worker sat idle 1.8 s waiting for chunks and the import 2.8 s for results; with 1 MiB
+    pipes 0.7 s and 1.8 s, and the import took 0.8-1.5 s less.
+    """
+    try:
+        import fcntl
+
+        set_size = fcntl.F_SETPIPE_SZ  # type: ignore[attr-defined]
+        # The executor's own queues: private, so any surprise leaves the pipes as they are.
+        ends = (pool._call_queue._writer, pool._result_queue._writer)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return
+    for end in ends:
+        # Above this system's limit: the pipe stays as it was.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            fcntl.fcntl(end.fileno(), set_size, _PIPE_BYTES)
 
 
 # Chunks in flight per worker process. An import takes records unevenly (a batch written,
