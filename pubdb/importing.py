@@ -312,14 +312,8 @@ class Importer:
         """Read back at once the written papers the reader's next records share a DOI,
         arXiv id or title with: the papers their merges will read (each alone would cost
         a few queries; 100k entries with 5% duplicates spent ~0.6 s on them)."""
-        index = self._dedup_index()
-        refs = {
-            int(match.id)
-            for _, prepared in records
-            if prepared is not None and prepared[2] is not None
-            for match in index.exact_matches(prepared[2])
-        }
-        self.writer.prefetch(refs)
+        items = [prepared[2] for _, prepared in records if prepared is not None and prepared[2]]
+        self.writer.prefetch(int(ref) for ref in self._dedup_index().exact_matches(items))
 
     # -- one record --------------------------------------------------------------------------
 

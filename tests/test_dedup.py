@@ -1173,6 +1173,32 @@ def test_index_finds_each_kind_of_near_title(stored, incoming):
     assert target in index.candidates(item(incoming))
 
 
+def test_index_exact_matches_are_the_shared_dois_arxiv_ids_doi_texts_and_titles():
+    by_doi = item("One title", doi="10.1/A")
+    by_arxiv = item("Two title", arxiv_id="2101.00001v2")
+    by_text = item("Three title", doi_text="not a doi")
+    by_title = item("Pre-training at scale")
+    preface_2020 = item("Preface", year=2020)
+    preface_2021 = item("Preface", year=2021)
+    index = DedupIndex([by_doi, by_arxiv, by_text, by_title, preface_2020, preface_2021])
+    assert index.exact_matches([]) == set()
+    incoming = [
+        item("Other", doi="10.1/a"),  # DOIs compare in lower case
+        item("Other", doi="10.48550/arXiv.2101.00001"),  # the arXiv id of an arXiv DOI
+        item("Other", doi_text="not a doi"),
+        item("Pretraining at scale"),  # spaces aside
+        item("Preface", year=2021),  # generic titles: the same year only
+        item("Unrelated title entirely"),
+    ]
+    assert index.exact_matches(incoming) == {
+        by_doi.id, by_arxiv.id, by_text.id, by_title.id, preface_2021.id
+    }  # fmt: skip
+    # What the lookup of each one finds among its candidates first.
+    for each in incoming:
+        matches = index.exact_matches([each])
+        assert matches <= {candidate.id for candidate in index.candidates(each)}
+
+
 def test_item_carries_its_sorted_words_and_the_index_never_sorts_them(monkeypatch):
     moved = item("Scientific data streams compression")
     assert moved.words_key == "compression data scientific streams"
