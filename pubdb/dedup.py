@@ -1458,22 +1458,24 @@ class DedupIndex:
         if item.title_key:
             yield self._title, _title_block(item, nospace=True)
 
+    def _exact_keys(self, item: DedupItem) -> Sequence[tuple[dict[str, _Block], str]]:
+        """:meth:`_exact_blocks` of ``item`` as a sequence, made without a generator for the
+        common item with a title only (two lookups for every record of an import)."""
+        if item.publisher_doi or item.arxiv or item.doi_text:
+            return list(self._exact_blocks(item))
+        if item.title_key:
+            return ((self._title, _title_block(item, nospace=True)),)
+        return ()
+
     def exact_matches(self, items: Iterable[DedupItem]) -> set[int | str]:
         """Ids of the stored items that share a DOI, an arXiv id, a doi text or a title
         (spaces aside) with one of ``items``: the likeliest candidates, found with a few dict
         lookups per item (an import asks for a few thousand items at once)."""
         found: set[int | str] = set()
-        doi, arxiv, doi_text, titles = self._doi, self._arxiv, self._doi_text, self._title
         for item in items:
-            hits = [titles.get(_title_block(item, nospace=True))] if item.title_key else []
-            if item.publisher_doi:
-                hits.append(doi.get(item.publisher_doi))
-            if item.arxiv:
-                hits.append(arxiv.get(item.arxiv))
-            if item.doi_text:
-                hits.append(doi_text.get(item.doi_text))
-            for members in hits:
-                if members is None:
+            for blocks, value in self._exact_keys(item):
+                members = blocks.get(value)
+                if members is None:  # nearly always
                     continue
                 if isinstance(members, list):
                     found.update(member.id for member in members)
@@ -1605,13 +1607,7 @@ class DedupIndex:
         found: dict[int | str, DedupItem] = {}
         add = found.setdefault
         title_key = item.title_key
-        if item.publisher_doi or item.arxiv or item.doi_text:
-            exact = list(self._exact_blocks(item))
-        elif title_key:
-            exact = [(self._title, _title_block(item, nospace=True))]
-        else:
-            exact = []
-        for blocks, value in exact:
+        for blocks, value in self._exact_keys(item):
             members = blocks.get(value)
             if members is None:
                 continue
