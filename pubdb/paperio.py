@@ -478,8 +478,9 @@ class BatchWriter:
         """The paper as :func:`record_from_paper` gives it, but every author under the best
         spelling seen so far (the stored display name may be behind: it is written at flush).
 
-        From memory while the paper is pending, else read with a few cached Core queries
-        (the ORM load of :func:`load_papers` costs ~10x as much per paper).
+        From memory while the paper is pending or since :meth:`prefetch` read it, else read
+        with a few cached Core queries (the ORM load of :func:`load_papers` costs ~10x as
+        much per paper).
         """
         pending = self._pending.get(ref)
         if pending is not None and pending.values is not None:

@@ -3,8 +3,9 @@
 The same code serves SQLite (the embedded default) and PostgreSQL (``postgresql+psycopg://``,
 the ``pubdb[postgres]`` extra). The dialect-specific SQL lives here and nowhere else:
 
-- ``_on_sqlite_connect``: foreign keys, WAL, busy timeout; pysqlite's own transaction handling
-  is switched off so that ``_on_begin`` emits the BEGIN itself.
+- ``_on_sqlite_connect``: foreign keys, WAL, busy timeout, a new database's page size;
+  pysqlite's own transaction handling is switched off so that ``_on_begin`` emits the BEGIN
+  itself.
 - ``_on_begin``: the database-wide write lock a write transaction takes first thing, so that
   concurrent writers (two ``pubdb import`` at once on a shared database) run one after the
   other and each sees what the other committed: SQLite ``BEGIN IMMEDIATE`` (a deferred BEGIN

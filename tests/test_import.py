@@ -584,6 +584,67 @@ def test_merges_find_their_written_papers_prefetched(db_path, tmp_path, monkeypa
     assert (state, merged) == (reference, reference_merged)
 
 
+TWICE_MERGED = """
+@article{cats2020, title = {Deep Learning for Cats}, author = {Smith, John},
+  journal = {Journal of Cats}, year = 2020}
+@article{dogs2019, title = {Shallow Learning for Dogs}, author = {Doe, Jane},
+  journal = {Journal of Dogs}, year = 2019}
+@article{cats2020doi, title = {Deep learning for cats}, author = {Smith, J.},
+  journal = {Journal of Cats}, year = 2020, doi = {10.1234/cats}}
+@article{cats2020pages, title = {Deep Learning for Cats}, author = {Smith, John},
+  journal = {Journal of Cats}, year = 2020, pages = {1--10}}
+"""
+
+
+def test_a_prefetched_paper_merged_twice_in_one_batch_keeps_both_merges(
+    db_path, tmp_path, monkeypatch
+):
+    """The reader's second batch brings two duplicates of a paper written before it: the
+    first merge reads the prefetched paper and rewrites it (written at once: batch size 1),
+    the second must merge into that rewrite, not into the copy prefetched before it."""
+    from pubdb.importers.bibtex import stream_bibtex
+    from pubdb.importing import Importer, prepare_record
+    from pubdb.paperio import BatchWriter
+
+    bib = write(tmp_path, "cats.bib", TWICE_MERGED)
+    prefetched = []
+    prefetch = BatchWriter.prefetch
+
+    def counting_prefetch(self, refs):
+        prefetch(self, refs)
+        prefetched.extend(self._prefetched)
+
+    monkeypatch.setattr(BatchWriter, "prefetch", counting_prefetch)
+
+    def run(location: str, batch_size: int, groups: list[int]) -> tuple[dict, list]:
+        store = open_store(location)
+        try:
+            with store.transaction() as session:
+                stream = stream_bibtex(str(bib), prepare=prepare_record)
+                records = [each for batch, _ in stream.batches() for each in batch]
+                batches, start = [], 0
+                for size in groups:
+                    batches.append((records[start : start + size], start + size))
+                    start += size
+                importer = Importer(session, batch_size=batch_size)
+                report = importer.import_stream(stream, batches, "digest")
+            with store.transaction() as session:
+                state = database_state(session)
+        finally:
+            store.dispose()
+        return state, [(entry.key, entry.into) for entry in report.merged]
+
+    state, merged = run(str(db_path), 1, [2, 2])
+    assert len(prefetched) == 1  # cats2020, for both duplicates
+    reference, reference_merged = run(str(tmp_path / "reference.sqlite"), 1000, [4])
+    assert (
+        merged == reference_merged == [("cats2020doi", "cats2020"), ("cats2020pages", "cats2020")]
+    )
+    cats = {row[0]: row[1:] for row in state["papers"]}["cats2020"]
+    assert "10.1234/cats" in cats and "1--10" in cats  # neither merge lost
+    assert state == reference
+
+
 @pytest.mark.parametrize("batch_size", [1, 3], ids=["batch-1", "batch-3"])
 def test_ids_by_returning_give_the_same_import(db_path, tmp_path, monkeypatch, batch_size):
     # Where ids cannot be reserved (pubdb.store.reserve_ids: None), new papers and authors get
