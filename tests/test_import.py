@@ -557,14 +557,11 @@ def test_merges_across_a_batch_boundary(db_path, tmp_path, monkeypatch, batch_si
         assert state == reference
 
 
-def test_merges_find_their_written_papers_prefetched(db_path, tmp_path, monkeypatch):
-    """Read in many small pieces and written one paper at a time, every merge target was
-    written when the piece with its duplicate came: read back ahead with the piece's
-    likely targets, none alone, and the result is what one batch gives."""
-    import pubdb.importers.bibtex as bibtex
+def spy_on_prefetch(monkeypatch) -> list[int]:
+    """The refs of the papers every BatchWriter.prefetch read back, in order, as it goes."""
     from pubdb.paperio import BatchWriter
 
-    prefetched = []
+    prefetched: list[int] = []
     prefetch = BatchWriter.prefetch
 
     def counting_prefetch(self, refs):
@@ -572,6 +569,16 @@ def test_merges_find_their_written_papers_prefetched(db_path, tmp_path, monkeypa
         prefetched.extend(self._prefetched)
 
     monkeypatch.setattr(BatchWriter, "prefetch", counting_prefetch)
+    return prefetched
+
+
+def test_merges_find_their_written_papers_prefetched(db_path, tmp_path, monkeypatch):
+    """Read in many small pieces and written one paper at a time, every merge target was
+    written when the piece with its duplicate came: read back ahead with the piece's
+    likely targets, none alone, and the result is what one batch gives."""
+    import pubdb.importers.bibtex as bibtex
+
+    prefetched = spy_on_prefetch(monkeypatch)
     monkeypatch.setattr(bibtex, "_CHUNK_CHARS", 16)  # a piece per entry
     bib = write(tmp_path, "boundary.bib", BOUNDARY)
     state, merged, reads = import_with_batch_size(str(db_path), bib, 1, monkeypatch)
@@ -604,17 +611,9 @@ def test_a_prefetched_paper_merged_twice_in_one_batch_keeps_both_merges(
     the second must merge into that rewrite, not into the copy prefetched before it."""
     from pubdb.importers.bibtex import stream_bibtex
     from pubdb.importing import Importer, prepare_record
-    from pubdb.paperio import BatchWriter
 
     bib = write(tmp_path, "cats.bib", TWICE_MERGED)
-    prefetched = []
-    prefetch = BatchWriter.prefetch
-
-    def counting_prefetch(self, refs):
-        prefetch(self, refs)
-        prefetched.extend(self._prefetched)
-
-    monkeypatch.setattr(BatchWriter, "prefetch", counting_prefetch)
+    prefetched = spy_on_prefetch(monkeypatch)
 
     def run(location: str, batch_size: int, groups: list[int]) -> tuple[dict, list]:
         store = open_store(location)
