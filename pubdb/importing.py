@@ -313,7 +313,8 @@ class Importer:
         arXiv id or title with: the papers their merges will read (each alone would cost
         a few queries; 100k entries with 5% duplicates spent ~0.6 s on them)."""
         items = [prepared[2] for _, prepared in records if prepared is not None and prepared[2]]
-        self.writer.prefetch(int(ref) for ref in self._dedup_index().exact_matches(items))
+        if items:  # none when every entry is stored already: no need to load the index
+            self.writer.prefetch(int(ref) for ref in self._dedup_index().exact_matches(items))
 
     # -- one record --------------------------------------------------------------------------
 

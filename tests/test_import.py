@@ -100,6 +100,30 @@ def test_reimport_adds_and_changes_nothing(run_cli, db_path):
     assert count(db_path, PaperSource) == 37
 
 
+def test_reimport_of_an_unchanged_file_loads_no_dedup_index(run_cli, monkeypatch):
+    # Every entry is stored already: nothing to match, so the stored papers' dedup items
+    # (100k papers: ~1.5 s) are never read.
+    import pubdb.dedup_service
+
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    loads = []
+    load_items = pubdb.dedup_service.load_items
+
+    def counting_load_items(*args, **kwargs):
+        loads.append(args)
+        return load_items(*args, **kwargs)
+
+    monkeypatch.setattr(pubdb.dedup_service, "load_items", counting_load_items)
+    again = run_cli("import", str(EXAMPLE))
+    assert "0 added, 0 merged, 0 skipped, 37 unchanged, 0 failed" in again.stdout
+    assert loads == []
+    changed = EXAMPLE.read_text(encoding="utf-8") + article(
+        key="brandnew2024", title="A Paper Nobody Wrote Before"
+    )
+    assert run_cli("import", "-", input=changed).exit_code == 0
+    assert len(loads) == 1  # a new entry is matched against the stored ones
+
+
 def test_prepare_record_leaves_out_what_an_entry_stored_already_does_not_need(monkeypatch):
     # A re-import skips every entry whose raw text is stored: the reader's workers need not
     # build its dedup item or resolve its venue.
