@@ -151,11 +151,15 @@ def _child_rows(
         (position, *resolve(entry.name), entry.student, entry.equal, entry.corresponding)
         for position, entry in enumerate(record.authors, start=1)
     ]
-    editorships = [
-        (position, resolve(name)[0]) for position, name in enumerate(record.editors, start=1)
-    ]
-    awards = list(dict.fromkeys(text for text in record.awards if text))
-    tag_ids = list(dict.fromkeys(tag_id(tag) for tag in record.tags if tag))
+    # Most records have no editors and no awards (each empty list built the long way cost
+    # 100k records ~0.04 s).
+    editorships = (
+        [(position, resolve(name)[0]) for position, name in enumerate(record.editors, start=1)]
+        if record.editors
+        else []
+    )
+    awards = list(dict.fromkeys(text for text in record.awards if text)) if record.awards else []
+    tag_ids = list(dict.fromkeys(tag_id(tag) for tag in record.tags if tag)) if record.tags else []
     return authorships, editorships, awards, tag_ids
 
 

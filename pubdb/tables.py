@@ -109,8 +109,9 @@ papers = Table(
     _text("title", default=""),
     # The title with the source's protective braces, decoded to Unicode ("{TomoGAN}: ...").
     _text("title_bibtex", default=""),
-    # Normalised title (folded, no punctuation) for duplicate blocking and exact lookups.
-    _text("title_key", 500, default="", index=True),
+    # Normalised title (folded, no punctuation) for duplicate blocking and title search (its
+    # FTS5 table on SQLite, LIKE elsewhere: no B-tree index would serve either).
+    _text("title_key", 500, default=""),
     Column("year", Integer, index=True),
     Column("month", Integer),
     # Indexed as the first column of ix_papers_venue_year (below), which serves lookups by
