@@ -627,32 +627,47 @@ class BatchWriter:
         tags: list[tuple[int, int]] = []
         aliases: list[tuple[int, str, str]] = []
         sources: list[tuple[Any, ...]] = []
+        mine = self._mine
+        with_editors, with_awards, with_tags = (
+            self._with["editors"],
+            self._with["awards"],
+            self._with["tags"],
+        )
+        # Once per paper (100k for a large import): the lists most papers do not have (editors,
+        # awards, tags, aliases) are only looked at, not iterated (~0.2 s per 100k papers).
         for entry in entries:
             paper_id = entry.paper_id
             assert paper_id is not None
             if entry.values is not None:
                 # Provisional (negative) author ids become the stored ones.
                 authorships.extend(
-                    (paper_id, p, a if a > 0 else real_id(a), w, s, e, c)
-                    for p, a, w, s, e, c in entry.authorships
+                    [
+                        (paper_id, p, a if a > 0 else real_id(a), w, s, e, c)
+                        for p, a, w, s, e, c in entry.authorships
+                    ]
                 )
-                editorships.extend(
-                    (paper_id, p, a if a > 0 else real_id(a)) for p, a in entry.editorships
-                )
-                awards.extend((paper_id, text) for text in entry.awards)
-                tags.extend((paper_id, tag_id) for tag_id in entry.tag_ids)
-                self._mine.add(paper_id)
-                for kind, rows in (
-                    ("editors", entry.editorships),
-                    ("awards", entry.awards),
-                    ("tags", entry.tag_ids),
-                ):
-                    if rows:
-                        self._with[kind].add(paper_id)
-                    else:
-                        self._with[kind].discard(paper_id)
-            aliases.extend((paper_id, key, fold_cite_key(key)) for key in entry.aliases)
-            sources.extend((paper_id, *row) for row in entry.sources)
+                mine.add(paper_id)
+                if entry.editorships:
+                    editorships.extend(
+                        (paper_id, p, a if a > 0 else real_id(a)) for p, a in entry.editorships
+                    )
+                    with_editors.add(paper_id)
+                else:
+                    with_editors.discard(paper_id)
+                if entry.awards:
+                    awards.extend((paper_id, text) for text in entry.awards)
+                    with_awards.add(paper_id)
+                else:
+                    with_awards.discard(paper_id)
+                if entry.tag_ids:
+                    tags.extend([(paper_id, tag_id) for tag_id in entry.tag_ids])
+                    with_tags.add(paper_id)
+                else:
+                    with_tags.discard(paper_id)
+            if entry.aliases:
+                aliases.extend((paper_id, key, fold_cite_key(key)) for key in entry.aliases)
+            for row in entry.sources:
+                sources.append((paper_id, *row))
         statements.authorships.run(conn, authorships)
         statements.editorships.run(conn, editorships)
         statements.awards.run(conn, awards)

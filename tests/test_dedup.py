@@ -1061,8 +1061,13 @@ def _check_worker_items(records: list[BibRecord]) -> None:
     """For each record and registry answer: the worker's item completed in the main process
     is item_from_record's, slot by slot; a pickle round trip keeps every slot."""
     assert records
+    given = [each.name for each in dataclasses.fields(DedupItem) if each.init]
     for number, rec in enumerate(records):
         assert _slots(incoming_item(rec)) == _slots(item_from_record(dedup.INCOMING, rec))
+        # build_item fills the slots itself: what the dataclass's own __init__ makes.
+        made = item_from_record(dedup.INCOMING, rec)
+        assert type(made) is DedupItem
+        assert _slots(DedupItem(**{name: getattr(made, name) for name in given})) == _slots(made)
         for short, kind in REGISTRY:
             expected = item_from_record(dedup.INCOMING, rec, venue_short=short, venue_kind=kind)
             built = incoming_item(rec)

@@ -92,6 +92,24 @@ def test_title_kept_unless_empty():
     assert (filled.record.title, filled.record.title_bibtex) == ("X {GPU}", "X {GPU}")
 
 
+def test_merged_record_is_a_new_record_with_only_known_fields():
+    import dataclasses
+
+    keep = rec(doi="", fields={"note2": "x"})
+    merged = merge_records(keep, rec("o", doi="10.1/x", pages="1--2")).record
+    assert type(merged) is BibRecord and merged is not keep
+    # Every attribute is a field (a misspelt change would add one instead of failing).
+    assert set(vars(merged)) == {each.name for each in dataclasses.fields(BibRecord)}
+    assert (merged.doi, merged.pages, keep.doi, keep.pages) == ("10.1/x", "1--2", "", "")
+    assert merged.fields is not keep.fields and merged.fields == {"note2": "x"}
+
+
+def test_same_title_spelt_alike_or_not_is_no_conflict():
+    same = merge_records(rec(title="Learned Index"), rec("o", title="Learned Index"))
+    folded = merge_records(rec(title="Learned Index"), rec("o", title="LEARNED {I}ndex"))
+    assert conflict_fields(same) == conflict_fields(folded) == []
+
+
 def test_full_author_list_replaces_truncated_one():
     keep = rec(authors=authors("Ian Foster"), authors_truncated=True)
     other = rec("o", authors=authors("I. Foster", "Zhengchun Liu", "Tim Kraska"))

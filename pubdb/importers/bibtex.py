@@ -512,7 +512,9 @@ class _Assembler:
                     "error", raw=raw,
                 ))  # fmt: skip
                 return
-        problems = [ReadProblem(self.path, line, key, issue) for issue in issues]
+        # Most entries have nothing to report (no list built for them, here and below: the
+        # reader of a 100k-entry import runs this for each).
+        problems = [ReadProblem(self.path, line, key, issue) for issue in issues] if issues else []
         slot = _Slot(line, key, entry_type, raw, fields, problems)
         if key:
             self.by_key[folded] = slot
@@ -524,7 +526,8 @@ class _Assembler:
 
     def _take(self, slot: _Slot, outcome: _Outcome) -> None:
         record, warnings, failure, slot.prepared = outcome
-        slot.problems.extend(ReadProblem(self.path, slot.line, slot.key, w) for w in warnings)
+        if warnings:
+            slot.problems.extend(ReadProblem(self.path, slot.line, slot.key, w) for w in warnings)
         if failure:
             slot.failed = ReadProblem(
                 self.path, slot.line, slot.key, failure, "error", raw=slot.raw
@@ -643,7 +646,8 @@ class _Assembler:
             if slot.failed is not None:
                 self.problems.append(slot.failed)
                 continue
-            self.problems.extend(slot.problems)
+            if slot.problems:
+                self.problems.extend(slot.problems)
             record = slot.record
             assert record is not None
             prepared = slot.prepared
