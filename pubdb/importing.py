@@ -56,8 +56,9 @@ from pubdb.venues import VenueMatch, default_registry
 
 OnDuplicate = Literal["merge", "skip", "keep"]
 
-# Once a file has brought this many records, every author is read at once instead of one
-# query per family name and initial.
+# A file of at least this many entries has every stored author read at once before its
+# first record instead of one query per family name and initial (a 100k-entry file spent
+# ~0.15 s on such queries for its first 2000 records).
 PRELOAD_AUTHORS_MIN = 2000
 # A file of at least this many entries, and at least as many as the papers stored, is imported
 # with the secondary indexes of the tables below built once at the end instead of kept current
@@ -502,13 +503,11 @@ class Importer:
                 "counts": {},
             },
         )
-        seen = 0
+        if entries >= PRELOAD_AUTHORS_MIN:
+            self.preload_authors()
         for records, position in batches:
             self._prefetch_merge_targets(records)
             for record, prepared in records:
-                seen += 1
-                if seen == PRELOAD_AUTHORS_MIN:
-                    self.preload_authors()
                 if tags:
                     record.tags = tuple(dict.fromkeys((*record.tags, *tags)))
                 self.import_record(record, batch_id, report, prepared)

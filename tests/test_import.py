@@ -327,6 +327,49 @@ def test_authors_one_record_per_person(run_cli, db_path, tmp_path):
     assert names == ["Doga Gürsoy", "Ian T. Foster", "Yuanlai Liu", "Zhengchun Liu", "Zizhong Liu"]
 
 
+def test_a_large_file_reads_every_author_before_its_first_entry(
+    run_cli, db_path, tmp_path, monkeypatch
+):
+    """From PRELOAD_AUTHORS_MIN entries on, the stored authors are read in one query before
+    the first record, not one query per family name and initial; people come out the same."""
+    import pubdb.importing
+    from pubdb.authors import AuthorResolver
+
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    bib = write(
+        tmp_path,
+        "people.bib",
+        article(key="a", author="Ian Foster and Zhengchun Liu", title="Alpha")
+        + article(key="b", author="Foster, Ian T. and Liu, Zizhong", title="Beta")
+        + article(key="c", author='Kettimuthu, R. and G{\\"u}rsoy, Doga', title="Gamma"),
+    )
+    preloaded_at: list[int] = []  # how many spellings were resolved when it happened
+    resolved: list[object] = []
+    preload_all, resolve = AuthorResolver.preload_all, AuthorResolver.resolve
+
+    def spying_preload_all(self):
+        preloaded_at.append(len(resolved))
+        preload_all(self)
+
+    def spying_resolve(self, name):
+        resolved.append(name)
+        return resolve(self, name)
+
+    monkeypatch.setattr(AuthorResolver, "preload_all", spying_preload_all)
+    monkeypatch.setattr(AuthorResolver, "resolve", spying_resolve)
+    monkeypatch.setattr(pubdb.importing, "PRELOAD_AUTHORS_MIN", 3)
+    assert run_cli("import", str(bib)).exit_code == 0
+    assert preloaded_at == [0] and len(resolved) == 6
+    preloaded = sorted(name for (name,) in query(db_path, select(Author.display_name)))
+
+    fresh = tmp_path / "fresh.sqlite"
+    monkeypatch.setattr(pubdb.importing, "PRELOAD_AUTHORS_MIN", 1000)  # one query per key
+    for each in (EXAMPLE, bib):
+        assert run_cli("--db", str(fresh), "import", str(each)).exit_code == 0
+    assert preloaded_at == [0]  # not again
+    assert sorted(name for (name,) in query(fresh, select(Author.display_name))) == preloaded
+
+
 def test_venue_resolved_from_booktitle(run_cli, db_path):
     assert run_cli("import", str(EXAMPLE)).exit_code == 0
     shorts = {short for (short,) in query(db_path, select(Venue.short).join(Venue.papers))}
