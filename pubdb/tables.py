@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
@@ -180,8 +181,14 @@ authorships = Table(
     _flag("student"),
     _flag("equal"),
     _flag("corresponding"),
-    # `student:` finds the few marked authorships without reading all of them.
-    Index("ix_authorships_student_paper", "student", "paper_id"),
+    # `student:` finds the few marked authorships without reading all of them: an index of
+    # those alone (partial), which an import of 100k entries builds in no time.
+    Index(
+        "ix_authorships_student",
+        "paper_id",
+        sqlite_where=text("student = 1"),
+        postgresql_where=text("student"),
+    ),
 )
 
 # An editor of a paper's proceedings or book.

@@ -295,7 +295,7 @@ def test_db_upgrade_killed_mid_way_is_old_or_new_with_all_data(
         assert count(conn, "authorships") == UPGRADE_PAPERS
         assert count(conn, "paper_sources") == UPGRADE_PAPERS
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    new = {"papers_fts", "papers_fts_ai", "ix_papers_venue_year", "ix_authorships_student_paper"}
+    new = {"papers_fts", "papers_fts_ai", "ix_papers_venue_year", "ix_authorships_student"}
     if surely_before_commit:
         assert revision == "0001"
     # The old schema untouched, or the new one complete.

@@ -515,6 +515,7 @@ INDEXED = [
     ["owner:first"],
     ["learned"],
     ["venue:SIGMOD", "year:2024"],
+    ["student:"],
 ]
 
 
@@ -532,6 +533,15 @@ def test_query_searches_an_index_not_a_papers_scan(library: Store, terms: list[s
     # "SCAN papers_fts VIRTUAL TABLE INDEX 0:M0" is the FTS index answering MATCH: fine.
     assert not any(step.split()[:2] == ["SCAN", "papers"] for step in plan), plan
     assert any(step.split()[:2] == ["SEARCH", "papers"] for step in plan), plan
+
+
+def test_student_query_reads_the_marked_authorships_alone(library: Store):
+    """``student:`` walks the partial index of the marked authorships, not all of them."""
+    with library.transaction() as session:
+        statement = build_select(["student:"], dialect_name="sqlite")
+        sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = " | ".join(row[3] for row in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "SCAN authorships USING INDEX ix_authorships_student" in plan, plan
 
 
 def test_fts_table_exists_at_head(library: Store):
