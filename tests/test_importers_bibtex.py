@@ -851,6 +851,44 @@ def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
     assert after_first.count("batch") > 10  # many chunks came from the workers meanwhile
 
 
+def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
+    # An import is slow over the batch that writes and quick over the few between: while it
+    # waits for a worker's chunk after a quick batch, reading one here would still hold it
+    # up. Every chunk is made to look unfinished once the caller has its first batch, so
+    # that only the caller's timing decides.
+    import time
+    from concurrent.futures import Future
+
+    from pubdb.importers.bibtex import stream_bibtex
+
+    text = "".join(
+        f"@misc{{k{n}, title = {{Entry number {n} of an uneven caller}}, year = 2020}}\n"
+        for n in range(2000)
+    )
+    monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 2000)
+    monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
+    events: list[str] = []
+    done = Future.done
+    monkeypatch.setattr(Future, "done", lambda self: done(self) and "batch" not in events)
+    process_here = bibtex_module._ChunkReader._process_here
+
+    def counted(self, index):
+        events.append("here")
+        return process_here(self, index)
+
+    monkeypatch.setattr(bibtex_module._ChunkReader, "_process_here", counted)
+    keys = []
+    for number, (batch, _) in enumerate(
+        stream_bibtex("uneven.bib", text=text, workers=2).batches()
+    ):
+        events.append("batch")
+        keys.extend(record.key for record, _ in batch)
+        if number % 3 == 0:
+            time.sleep(0.02)  # writing: far longer than reading a 2 KB chunk takes
+    assert keys == [f"k{n}" for n in range(2000)]
+    assert "here" not in events[events.index("batch") :]
+
+
 @pytest.mark.parametrize("splitter", ["fast", "bibtexparser"])
 @pytest.mark.parametrize("chunk_chars", [None, 60], ids=["one-chunk", "small-chunks"])
 def test_lines_are_the_real_ones_after_a_backslash_at_a_line_end(

@@ -730,6 +730,12 @@ def _widen_pipes(pool: ProcessPoolExecutor) -> None:
             fcntl.fcntl(end.fileno(), set_size, _PIPE_BYTES)
 
 
+# The caller counts as quick (and this process reads a chunk itself while it waits) only when
+# its last few batches all were: an import stores its records a batch at a time, and the
+# batches between two writes are quick ones. Judged by one batch, 100k entries had this
+# process read a chunk in the second batch (0.15 s) while the worker's was nearly done.
+_CALLER_BATCHES = 4
+
 # Chunks in flight per worker process. An import takes records unevenly (a batch written,
 # merges): with 2 the worker often sat idle with both done while the import was busy, and the
 # import then waited for the next chunk (100k entries: 2.9 s waiting, against 0.7 s with 4).
@@ -745,7 +751,8 @@ class _ChunkReader:
     records that are final; whenever the next chunk is not ready it processes one from the
     end of the queue itself, so the work balances on any number of CPUs and whatever the
     caller does with the records between chunks - unless the caller took more than half as
-    long over the last batch as a chunk takes to read here: then the workers keep ahead of
+    long over one of its last batches (``_CALLER_BATCHES``) as a chunk takes to read here:
+    then the workers keep ahead of
     it on their own, and a result still on its way from a worker is worth the wait (reading
     a whole chunk here instead would hold up the caller, an import storing records). At most
     ``_IN_FLIGHT * workers`` chunks are in flight, so memory stays bounded. Without processes
@@ -804,7 +811,8 @@ class _ChunkReader:
         pool = _start_pool(count) if count > 0 and len(pending) > 2 else None
         futures: dict[int, Future] = {}
         done: dict[int, tuple[list[tuple], int]] = {}
-        # Seconds the caller spent on the last batch; seconds per character of reading here.
+        # Seconds the caller spent on its last batches; seconds per character of reading here.
+        caller_times: deque[float] = deque(maxlen=_CALLER_BATCHES)
         caller_seconds, read_rate = 0.0, 0.0
         try:
             for index in range(len(bounds)):
@@ -841,7 +849,8 @@ class _ChunkReader:
                 assembler.feed(*done.pop(index))
                 handed_out = time.perf_counter()
                 yield assembler.release(), bounds[index].end
-                caller_seconds = time.perf_counter() - handed_out
+                caller_times.append(time.perf_counter() - handed_out)
+                caller_seconds = max(caller_times)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
