@@ -817,17 +817,12 @@ def test_stream_hands_out_records_as_chunks_are_read(monkeypatch, workers):
     assert result.entry_count == whole.entry_count
 
 
-def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
-    # A caller that takes longer over a batch than a chunk takes to read (an import storing
-    # records) gets every chunk from the workers once timings are known: reading one here
-    # would only hold it up. (While the workers start, this process reads: it is idle.)
-    import time
-
-    from pubdb.importers.bibtex import stream_bibtex
-
+def _small_chunks_counted(monkeypatch, entries: int) -> tuple[str, list[str]]:
+    """A text of ``entries`` short entries read in chunks of 2 KB with worker processes, and
+    the list where each chunk this process reads itself appends "here"."""
     text = "".join(
-        f"@misc{{k{n}, title = {{Entry number {n} of a slow caller}}, year = 2020}}\n"
-        for n in range(4000)
+        f"@misc{{k{n}, title = {{Entry number {n} of a timed caller}}, year = 2020}}\n"
+        for n in range(entries)
     )
     monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 2000)
     monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
@@ -839,6 +834,18 @@ def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
         return process_here(self, index)
 
     monkeypatch.setattr(bibtex_module._ChunkReader, "_process_here", counted)
+    return text, events
+
+
+def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
+    # A caller that takes longer over a batch than a chunk takes to read (an import storing
+    # records) gets every chunk from the workers once timings are known: reading one here
+    # would only hold it up. (While the workers start, this process reads: it is idle.)
+    import time
+
+    from pubdb.importers.bibtex import stream_bibtex
+
+    text, events = _small_chunks_counted(monkeypatch, 4000)
     stream = stream_bibtex("slow.bib", text=text, workers=2)
     keys = []
     for batch, _ in stream.batches():
@@ -861,22 +868,9 @@ def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
 
     from pubdb.importers.bibtex import stream_bibtex
 
-    text = "".join(
-        f"@misc{{k{n}, title = {{Entry number {n} of an uneven caller}}, year = 2020}}\n"
-        for n in range(2000)
-    )
-    monkeypatch.setattr(bibtex_module, "_CHUNK_CHARS", 2000)
-    monkeypatch.setattr(bibtex_module, "_PARALLEL_MIN_CHARS", 0)
-    events: list[str] = []
+    text, events = _small_chunks_counted(monkeypatch, 2000)
     done = Future.done
     monkeypatch.setattr(Future, "done", lambda self: done(self) and "batch" not in events)
-    process_here = bibtex_module._ChunkReader._process_here
-
-    def counted(self, index):
-        events.append("here")
-        return process_here(self, index)
-
-    monkeypatch.setattr(bibtex_module._ChunkReader, "_process_here", counted)
     keys = []
     for number, (batch, _) in enumerate(
         stream_bibtex("uneven.bib", text=text, workers=2).batches()
