@@ -582,10 +582,6 @@ def open_input(item: ImportInput, encoding: str | None) -> tuple[BibtexStream, s
     """Start reading one input; returns the stream and the sha256 of its bytes."""
     from pathlib import Path
 
-    # The reader's worker processes fork from this one: the shipped venue registry, which
-    # prepare_record needs and so does the import, is built once here, not in each of them.
-    default_registry()
-
     if item.text is not None:
         digest = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
         source: str | bytes = item.text
