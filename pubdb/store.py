@@ -695,7 +695,9 @@ class BulkInsert:
 class _DriverQuery:
     sql: str
     order: tuple[str, ...] | None  # parameter names when positional
-    processors: tuple[Callable[[Any], Any] | None, ...]  # per result column
+    # (position, processor) of the result columns that have a processor: only those are
+    # touched (a stored paper read back for a merge: ~30 us less than passing every value).
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DriverQuery:
@@ -718,10 +720,11 @@ class DriverQuery:
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             order = tuple(compiled.positiontup or ()) if compiled.positional else None
-            processors = tuple(
+            each = (
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.statement.selected_columns
             )
+            processors = tuple((at, process) for at, process in enumerate(each) if process)
             found = self._compiled[dialect] = _DriverQuery(compiled.string, order, processors)
         return found
 
@@ -737,15 +740,13 @@ class DriverQuery:
             raise DBAPIError.instance(compiled.sql, values, exc, dbapi.Error) from exc
         finally:
             cursor.close()
-        # Only the few columns with a processor are touched (a stored paper read back for a
-        # merge: ~30 us less than running every value through a generator).
-        active = [(at, process) for at, process in enumerate(compiled.processors) if process]
-        if not active:
+        processors = compiled.processors
+        if not processors:
             return [tuple(row) for row in rows]
         processed = []
         for row in rows:
             values = list(row)
-            for at, process in active:
+            for at, process in processors:
                 values[at] = process(values[at])
             processed.append(tuple(values))
         return processed

@@ -752,11 +752,10 @@ class _ChunkReader:
     end of the queue itself, so the work balances on any number of CPUs and whatever the
     caller does with the records between chunks - unless the caller took more than half as
     long over one of its last batches (``_CALLER_BATCHES``) as a chunk takes to read here:
-    then the workers keep ahead of
-    it on their own, and a result still on its way from a worker is worth the wait (reading
-    a whole chunk here instead would hold up the caller, an import storing records). At most
-    ``_IN_FLIGHT * workers`` chunks are in flight, so memory stays bounded. Without processes
-    (or if one dies) it all runs here.
+    then the workers keep ahead of it on their own, and a result still on its way from a
+    worker is worth the wait (reading a whole chunk here instead would hold up the caller,
+    an import storing records). At most ``_IN_FLIGHT * workers`` chunks are in flight, so
+    memory stays bounded. Without processes (or if one dies) it all runs here.
     """
 
     def __init__(
