@@ -12,6 +12,7 @@ the conflicts).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -325,16 +326,7 @@ def merge_records(keep: BibRecord, other: BibRecord) -> MergeResult:
         if alias and alias != keep.key and alias not in aliases:
             aliases.append(alias)
 
-    return MergeResult(_replaced(keep, changes), conflicts, aliases)
-
-
-def _replaced(record: BibRecord, changes: dict[str, object]) -> BibRecord:
-    """``dataclasses.replace(record, **changes)``: a shallow copy with ``changes`` set, made
-    without a keyword call of every field (a fifth of the time; an import merges thousands)."""
-    twin = object.__new__(BibRecord)
-    twin.__dict__.update(record.__dict__)
-    twin.__dict__.update(changes)
-    return twin
+    return MergeResult(dataclasses.replace(keep, **changes), conflicts, aliases)
 
 
 def _preprint_only(rec: BibRecord) -> bool:

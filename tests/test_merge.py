@@ -98,7 +98,7 @@ def test_merged_record_is_a_new_record_with_only_known_fields():
     keep = rec(doi="", fields={"note2": "x"})
     merged = merge_records(keep, rec("o", doi="10.1/x", pages="1--2")).record
     assert type(merged) is BibRecord and merged is not keep
-    # Every attribute is a field (a misspelt change would add one instead of failing).
+    # A record like any other: its attributes are the fields, its fields dict its own.
     assert set(vars(merged)) == {each.name for each in dataclasses.fields(BibRecord)}
     assert (merged.doi, merged.pages, keep.doi, keep.pages) == ("10.1/x", "1--2", "", "")
     assert merged.fields is not keep.fields and merged.fields == {"note2": "x"}
