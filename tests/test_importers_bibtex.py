@@ -861,8 +861,9 @@ def test_a_slow_caller_leaves_the_reading_to_the_workers(monkeypatch):
 def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
     # An import is slow over the batch that writes and quick over the few between: while it
     # waits for a worker's chunk after a quick batch, reading one here would still hold it
-    # up. Every chunk is made to look unfinished once the caller has its first batch, so
-    # that only the caller's timing decides.
+    # up. Every chunk is made to look unfinished once the caller has its first batch, and
+    # reading a chunk here to take 10 ms (per character, as measured), so that only the
+    # caller's timing decides, whatever the machine's load.
     import time
     from concurrent.futures import Future
 
@@ -871,6 +872,11 @@ def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
     text, events = _small_chunks_counted(monkeypatch, 2000)
     done = Future.done
     monkeypatch.setattr(Future, "done", lambda self: done(self) and "batch" not in events)
+    monkeypatch.setattr(
+        bibtex_module._ChunkReader,
+        "_timed_here",
+        lambda self, index: (self._process_here(index), 0.01 / bibtex_module._CHUNK_CHARS),
+    )
     keys = []
     for number, (batch, _) in enumerate(
         stream_bibtex("uneven.bib", text=text, workers=2).batches()
@@ -878,7 +884,7 @@ def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
         events.append("batch")
         keys.extend(record.key for record, _ in batch)
         if number % 3 == 0:
-            time.sleep(0.02)  # writing: far longer than reading a 2 KB chunk takes
+            time.sleep(0.03)  # writing: longer than reading a chunk takes (10 ms)
     assert keys == [f"k{n}" for n in range(2000)]
     assert "here" not in events[events.index("batch") :]
 
