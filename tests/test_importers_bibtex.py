@@ -863,13 +863,16 @@ def test_a_caller_slow_every_few_batches_counts_as_slow(monkeypatch):
     # waits for a worker's chunk after a quick batch, reading one here would still hold it
     # up. Every chunk is made to look unfinished once the caller has its first batch, and
     # reading a chunk here to take 10 ms (per character, as measured), so that only the
-    # caller's timing decides, whatever the machine's load.
+    # caller's timing decides, whatever the machine's load. The first chunk holds an
+    # @string, so this process reads it (as in an import): the reading time is known from
+    # then on (unknown, it reads whenever it waits).
     import time
     from concurrent.futures import Future
 
     from pubdb.importers.bibtex import stream_bibtex
 
     text, events = _small_chunks_counted(monkeypatch, 2000)
+    text = "@string{where = {Somewhere}}\n" + text
     done = Future.done
     monkeypatch.setattr(Future, "done", lambda self: done(self) and "batch" not in events)
     monkeypatch.setattr(
